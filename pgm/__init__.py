@@ -1,0 +1,69 @@
+"""pgm: probabilistic graphical models for discrete variables.
+
+The core (this package) holds the representation (factors, CPDs, Bayesian networks,
+factor graphs), structure queries (Markov blankets, d-separation) and checks
+(validation, exact normalization).  Algorithms live in :mod:`pgm.inference` and
+models in :mod:`pgm.models`; neither is imported here, so ``import pgm`` stays fast.
+
+Examples
+--------
+>>> import pgm
+>>> bn = pgm.BayesianNetwork.from_cpds([
+...     pgm.TabularCPD("rain", [0.8, 0.2]),
+...     pgm.TabularCPD("wet", [[0.9, 0.1], [0.2, 0.8]], parents=["rain"]),
+... ])
+>>> bn.check_normalization().ok
+True
+"""
+
+from pgm.bayesian_network import BayesianNetwork
+from pgm.cpd import TabularCPD
+from pgm.exceptions import (
+    CardinalityError,
+    CycleError,
+    EvidenceError,
+    InvalidProbabilityError,
+    MemoryBudgetError,
+    MissingCPDError,
+    ModelError,
+    ModelLoadError,
+    NormalizationError,
+    ParseError,
+    PGMError,
+    StructureMismatchError,
+    UnknownVariableError,
+)
+from pgm.factor import Factor, factor_product
+from pgm.factor_graph import FactorGraph
+from pgm.independence import d_separated, independence_gap, separated
+from pgm.normalization import CPDProblem, NormalizationReport, check_normalization
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BayesianNetwork",
+    "TabularCPD",
+    "Factor",
+    "FactorGraph",
+    "factor_product",
+    "check_normalization",
+    "NormalizationReport",
+    "CPDProblem",
+    "d_separated",
+    "separated",
+    "independence_gap",
+    "PGMError",
+    "ModelError",
+    "CycleError",
+    "MissingCPDError",
+    "StructureMismatchError",
+    "CardinalityError",
+    "InvalidProbabilityError",
+    "NormalizationError",
+    "UnknownVariableError",
+    "EvidenceError",
+    "ParseError",
+    "MemoryBudgetError",
+    "ModelLoadError",
+    "__version__",
+]

@@ -1,0 +1,35 @@
+"""Numerical primitives shared by the whole toolkit (one place for each)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["logsumexp", "safe_log"]
+
+
+def logsumexp(a: np.ndarray, axis=None, keepdims: bool = False) -> np.ndarray:
+    """Stable ``log(sum(exp(a)))`` along ``axis``; all ``-inf`` gives ``-inf`` without warnings.
+
+    Examples
+    --------
+    >>> float(logsumexp(np.log([0.25, 0.75])))
+    0.0
+    """
+    a = np.asarray(a, dtype=float)
+    if a.size == 0:
+        out = np.full(np.sum(a, axis=axis, keepdims=keepdims).shape, -np.inf)
+        return out if out.ndim else out[()]
+    m = np.max(a, axis=axis, keepdims=True)
+    m_safe = np.where(np.isfinite(m), m, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        s = np.log(np.sum(np.exp(a - m_safe), axis=axis, keepdims=True)) + m_safe
+    # +inf entries: keep +inf (exp overflow already gives it); NaN only from NaN input
+    if not keepdims:
+        s = np.squeeze(s, axis=axis) if axis is not None else s.reshape(())
+    return s if np.ndim(s) else s[()]
+
+
+def safe_log(p: np.ndarray) -> np.ndarray:
+    """``log(p)`` with ``log(0) = -inf`` and no divide-by-zero warning."""
+    with np.errstate(divide="ignore"):
+        return np.log(np.asarray(p, dtype=float))

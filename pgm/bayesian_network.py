@@ -1,0 +1,374 @@
+"""Bayesian networks: a DAG on a :class:`networkx.DiGraph` plus one CPD per variable."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+
+import networkx as nx
+import numpy as np
+
+from pgm.cpd import TabularCPD
+from pgm.exceptions import (
+    CardinalityError,
+    CycleError,
+    EvidenceError,
+    MissingCPDError,
+    NormalizationError,
+    StructureMismatchError,
+    UnknownVariableError,
+)
+from pgm.factor import Factor
+from pgm.factor_graph import FactorGraph, _normalize_log_vector
+from pgm.independence import d_separated, independence_gap
+
+__all__ = ["BayesianNetwork"]
+
+
+class BayesianNetwork:
+    """A directed acyclic graph with a conditional distribution per node.
+
+    Parameters
+    ----------
+    edges : iterable of (parent, child), optional
+        Initial edges.
+    cpds : iterable of TabularCPD, optional
+        Initial CPDs (their variables are added as nodes; edges are *not* inferred,
+        use :meth:`from_cpds` for that).
+
+    Examples
+    --------
+    >>> bn = BayesianNetwork.from_cpds([
+    ...     TabularCPD("rain", [0.8, 0.2]),
+    ...     TabularCPD("wet", [[0.9, 0.1], [0.2, 0.8]], parents=["rain"]),
+    ... ])
+    >>> bn.validate()
+    >>> bn.markov_blanket("rain")
+    {'wet'}
+    >>> round(bn.check_normalization().total_probability, 12)
+    1.0
+    """
+
+    def __init__(self, edges: Iterable[tuple[Hashable, Hashable]] = (),
+                 cpds: Iterable[TabularCPD] = (), *, name: str | None = None) -> None:
+        self.graph = nx.DiGraph()
+        self.graph.add_edges_from(edges)
+        self._cpds: dict[Hashable, TabularCPD] = {}
+        self.name = name
+        for cpd in cpds:
+            self.add_cpd(cpd)
+
+    @classmethod
+    def from_cpds(cls, cpds: Iterable[TabularCPD], *, name: str | None = None) -> BayesianNetwork:
+        """Build the network whose edges are exactly the CPDs' parent links."""
+        cpds = list(cpds)
+        bn = cls(name=name)
+        for cpd in cpds:
+            bn.graph.add_node(cpd.variable)
+            bn.graph.add_edges_from((p, cpd.variable) for p in cpd.parents)
+        for cpd in cpds:
+            bn.add_cpd(cpd)
+        return bn
+
+    # --------------------------------------------------------------- building
+    def add_node(self, variable: Hashable) -> None:
+        """Add a variable (its CPD comes later)."""
+        self.graph.add_node(variable)
+
+    def add_edge(self, parent: Hashable, child: Hashable) -> None:
+        """Add the edge ``parent -> child``."""
+        self.graph.add_edge(parent, child)
+
+    def add_edges_from(self, edges: Iterable[tuple[Hashable, Hashable]]) -> None:
+        """Add several edges."""
+        self.graph.add_edges_from(edges)
+
+    def add_cpd(self, cpd: TabularCPD) -> None:
+        """Attach (or replace) the CPD of ``cpd.variable``; adds the node if missing."""
+        if not isinstance(cpd, TabularCPD):
+            raise TypeError(f"expected a TabularCPD, got {type(cpd).__name__}")
+        self.graph.add_node(cpd.variable)
+        self._cpds[cpd.variable] = cpd
+
+    def add_cpds(self, *cpds: TabularCPD) -> None:
+        """Attach several CPDs."""
+        for cpd in cpds:
+            self.add_cpd(cpd)
+
+    # -------------------------------------------------------------- accessors
+    @property
+    def nodes(self) -> list[Hashable]:
+        """Variables in insertion order."""
+        return list(self.graph.nodes)
+
+    variables = nodes
+
+    @property
+    def edges(self) -> list[tuple[Hashable, Hashable]]:
+        """Edges ``(parent, child)``."""
+        return list(self.graph.edges)
+
+    @property
+    def cpds(self) -> dict[Hashable, TabularCPD]:
+        """``{variable: CPD}`` (a copy of the mapping)."""
+        return dict(self._cpds)
+
+    def get_cpd(self, variable: Hashable) -> TabularCPD:
+        """The CPD of ``variable``."""
+        self._check(variable)
+        if variable not in self._cpds:
+            raise MissingCPDError(f"variable {variable!r} has no CPD")
+        return self._cpds[variable]
+
+    def parents(self, variable: Hashable) -> list[Hashable]:
+        """Parents in the graph."""
+        self._check(variable)
+        return list(self.graph.predecessors(variable))
+
+    def children(self, variable: Hashable) -> list[Hashable]:
+        """Children in the graph."""
+        self._check(variable)
+        return list(self.graph.successors(variable))
+
+    def cardinality(self, variable: Hashable) -> int:
+        """Number of states of ``variable`` (from its CPD)."""
+        return self.get_cpd(variable).cardinality
+
+    @property
+    def cardinalities(self) -> dict[Hashable, int]:
+        """``{variable: number of states}`` for every variable with a CPD."""
+        return {v: self._cpds[v].cardinality for v in self.graph if v in self._cpds}
+
+    def state_names(self, variable: Hashable) -> list[str]:
+        """State names of ``variable`` (``"0", "1", ...`` if none were given)."""
+        cpd = self.get_cpd(variable)
+        if variable in cpd.state_names:
+            return list(cpd.state_names[variable])
+        for child in self.graph.successors(variable):
+            c = self._cpds.get(child)
+            if c is not None and variable in c.state_names:
+                return list(c.state_names[variable])
+        return [str(i) for i in range(cpd.cardinality)]
+
+    def state_index(self, variable: Hashable, state: int | str) -> int:
+        """Index of ``state`` (a name or an index) of ``variable``."""
+        names = self.state_names(variable)
+        if isinstance(state, str):
+            if state in names:
+                return names.index(state)
+            if state.isdigit() and int(state) < len(names):
+                return int(state)
+            raise EvidenceError(f"{variable!r} has no state {state!r}; its states are {names}")
+        if isinstance(state, (bool, np.bool_)) or not isinstance(state, (int, np.integer)):
+            raise EvidenceError(f"state {state!r} of {variable!r} is neither a name nor an index")
+        if not 0 <= int(state) < len(names):
+            raise EvidenceError(
+                f"state {state} of {variable!r} is outside 0..{len(names) - 1}"
+            )
+        return int(state)
+
+    def _check(self, variable: Hashable) -> None:
+        if variable not in self.graph:
+            raise UnknownVariableError(f"variable {variable!r} is not in the network")
+
+    def __contains__(self, variable: Hashable) -> bool:
+        return variable in self.graph
+
+    def __len__(self) -> int:
+        return self.graph.number_of_nodes()
+
+    def __repr__(self) -> str:
+        label = f"{self.name!r}, " if self.name else ""
+        return (f"BayesianNetwork({label}{self.graph.number_of_nodes()} nodes, "
+                f"{self.graph.number_of_edges()} edges)")
+
+    def copy(self) -> BayesianNetwork:
+        """A deep copy."""
+        bn = BayesianNetwork(self.graph.edges, name=self.name)
+        bn.graph.add_nodes_from(self.graph.nodes)
+        for cpd in self._cpds.values():
+            bn.add_cpd(cpd.copy())
+        return bn
+
+    def topological_order(self) -> list[Hashable]:
+        """Variables with every parent before its children; raises :class:`CycleError`."""
+        try:
+            return list(nx.topological_sort(self.graph))
+        except nx.NetworkXUnfeasible:
+            cycle = nx.find_cycle(self.graph)
+            path = " -> ".join(str(u) for u, _ in cycle) + f" -> {cycle[0][0]}"
+            raise CycleError(f"the graph has a directed cycle: {path}") from None
+
+    # ------------------------------------------------------------- validation
+    def validate(self, *, atol: float = 1e-6) -> None:
+        """Check the network; raise a specific :class:`pgm.exceptions.ModelError` on the first fault.
+
+        Checks, in order: no directed cycle; every node has a CPD; each CPD's parents
+        equal the graph's parents; each parent's cardinality in a child's CPD (and any
+        state names) agrees with the parent's own CPD; no negative, NaN or infinite
+        entry; every conditional sums to 1 within ``atol``.
+        """
+        self.topological_order()
+        for v in self.graph:
+            if v not in self._cpds:
+                raise MissingCPDError(f"variable {v!r} has no CPD")
+        for v, cpd in self._cpds.items():
+            graph_parents = set(self.graph.predecessors(v))
+            if set(cpd.parents) != graph_parents:
+                extra = sorted(map(str, set(cpd.parents) - graph_parents))
+                missing = sorted(map(str, graph_parents - set(cpd.parents)))
+                raise StructureMismatchError(
+                    f"CPD of {v!r} has parents {list(cpd.parents)} but the graph gives "
+                    f"{sorted(map(str, graph_parents))}"
+                    + (f"; not in the graph: {extra}" if extra else "")
+                    + (f"; missing from the CPD: {missing}" if missing else "")
+                )
+        for v, cpd in self._cpds.items():
+            for p, c in zip(cpd.parents, cpd.parent_cardinalities):
+                own = self._cpds[p].cardinality
+                if own != c:
+                    raise CardinalityError(
+                        f"CPD of {v!r} gives parent {p!r} {c} states, but {p!r} has {own}"
+                    )
+                if p in cpd.state_names and p in self._cpds[p].state_names and \
+                        cpd.state_names[p] != self._cpds[p].state_names[p]:
+                    raise CardinalityError(
+                        f"CPD of {v!r} names the states of {p!r} {cpd.state_names[p]}, "
+                        f"but {p!r}'s own CPD names them {self._cpds[p].state_names[p]}"
+                    )
+        for v in self.topological_order():
+            self._cpds[v].to_factor().validate(f"CPD of {v!r}")
+        for v in self.topological_order():
+            cpd = self._cpds[v]
+            sums = cpd.conditional_sums()
+            dev = np.abs(sums - 1.0)
+            if dev.size and dev.max() > atol:
+                idx = np.unravel_index(int(np.argmax(dev)), dev.shape)
+                given = self.describe_parent_assignment(v, idx)
+                raise NormalizationError(
+                    f"the conditional of {v!r}{given} sums to {sums[idx]!r}, not 1 "
+                    f"(tolerance {atol})"
+                )
+
+    def describe_parent_assignment(self, variable: Hashable, index: Sequence[int]) -> str:
+        """``" given a=x, b=y"`` for a parent-state index of ``variable``'s CPD."""
+        cpd = self._cpds[variable]
+        if not cpd.parents:
+            return ""
+        parts = []
+        for p, i in zip(cpd.parents, index):
+            names = cpd.state_names.get(p)
+            if names is None and p in self._cpds:
+                names = self.state_names(p)
+            parts.append(f"{p}={names[i] if names else i}")
+        return " given " + ", ".join(parts)
+
+    def check_normalization(self, *, atol: float = 1e-9, method: str = "auto",
+                            memory_budget: int | None = None):
+        """Exact total probability of the network; see :func:`pgm.check_normalization`."""
+        from pgm.normalization import check_normalization
+
+        return check_normalization(self, atol=atol, method=method, memory_budget=memory_budget)
+
+    # ------------------------------------------------------------ conversions
+    def to_factor_graph(self) -> FactorGraph:
+        """The same joint distribution as a factor graph (one factor per CPD)."""
+        for v in self.graph:
+            if v not in self._cpds:
+                raise MissingCPDError(f"variable {v!r} has no CPD")
+        fg = FactorGraph()
+        for v in self.graph:
+            cpd = self._cpds[v]
+            names = self.state_names(v) if self._has_names(v) else None
+            fg.add_variable(v, cpd.cardinality, names)
+        for v in self.graph:
+            fg.add_factor(self._cpds[v].to_factor())
+        return fg
+
+    def _has_names(self, v: Hashable) -> bool:
+        if v in self._cpds[v].state_names:
+            return True
+        return any(v in self._cpds[c].state_names for c in self.graph.successors(v)
+                   if c in self._cpds)
+
+    def factors(self, *, log: bool = False) -> list[Factor]:
+        """One factor per CPD."""
+        return [self.get_cpd(v).to_factor(log=log) for v in self.graph]
+
+    def joint(self, *, memory_budget: int | None = None) -> Factor:
+        """The full joint table ``prod_k p(x_k | pa_k)`` (not renormalized; small models)."""
+        return self.to_factor_graph().joint(normalized=False, memory_budget=memory_budget)
+
+    # ------------------------------------------------------------- evaluation
+    def log_probability(self, assignment: Mapping[Hashable, int]) -> float:
+        """``sum_k log p(x_k | pa_k)`` for a full assignment."""
+        total = 0.0
+        for v in self.graph:
+            if v not in assignment:
+                raise UnknownVariableError(f"assignment lacks variable {v!r}")
+        for v in self.graph:
+            cpd = self.get_cpd(v)
+            idx = tuple(int(assignment[u]) for u in cpd.scope)
+            for u, i, c in zip(cpd.scope, idx, cpd.values.shape):
+                if not 0 <= i < c:
+                    raise EvidenceError(f"value {i} of {u!r} is outside its states 0..{c - 1}")
+            p = cpd.values[idx]
+            if p <= 0:
+                return -np.inf
+            total += float(np.log(p))
+        return total
+
+    def probability(self, assignment: Mapping[Hashable, int]) -> float:
+        """``prod_k p(x_k | pa_k)`` for a full assignment."""
+        return float(np.exp(self.log_probability(assignment)))
+
+    # -------------------------------------------------------------- structure
+    def markov_blanket(self, variable: Hashable) -> set:
+        """Parents, children and the children's other parents of ``variable``."""
+        self._check(variable)
+        pred = self.graph._pred
+        out = set(pred[variable])
+        for c in self.graph._succ[variable]:
+            out.add(c)
+            out.update(pred[c])
+        out.discard(variable)
+        return out
+
+    def local_conditional(self, variable: Hashable, assignment: Mapping[Hashable, int]) -> np.ndarray:
+        """``p(variable | Markov blanket)`` from its own CPD and its children's CPDs only.
+
+        ``assignment`` gives the states of the Markov blanket (other entries are ignored).
+        """
+        cpd = self.get_cpd(variable)
+        state = dict(assignment)
+        logp = np.zeros(cpd.cardinality)
+        for u in [variable, *self.graph.successors(variable)]:
+            c = self.get_cpd(u)
+            missing = [w for w in c.scope if w != variable and w not in state]
+            if missing:
+                raise UnknownVariableError(
+                    f"assignment lacks {missing[0]!r}, in the Markov blanket of {variable!r}"
+                )
+            f = c.to_factor(log=True).reduce({w: int(state[w]) for w in c.scope if w != variable})
+            logp += f.values
+        return _normalize_log_vector(logp, variable)
+
+    def d_separated(self, xs, ys, given=()) -> bool:
+        """Set-to-set d-separation in linear time (Bayes ball)."""
+        return d_separated(self.graph, xs, ys, given)
+
+    is_separated = d_separated
+
+    def is_independent(self, xs, ys, given=(), *, numeric: bool = False,
+                       atol: float = 1e-9) -> bool:
+        """Structural (d-separation) or, with ``numeric=True``, numerical independence."""
+        if numeric:
+            return self.independence_gap(xs, ys, given) <= atol
+        return self.d_separated(xs, ys, given)
+
+    def independence_gap(self, xs, ys, given=()) -> float:
+        """``max |P(x,y|z) - P(x|z)P(y|z)|`` from the exact joint (small models)."""
+        return independence_gap(self.joint(), xs, ys, given)
+
+    def moral_graph(self) -> nx.Graph:
+        """The moralized undirected graph."""
+        return nx.moral_graph(self.graph)

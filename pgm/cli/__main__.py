@@ -1,0 +1,5 @@
+import sys
+
+from pgm.cli import main
+
+sys.exit(main())

@@ -1,0 +1,96 @@
+"""One exception hierarchy for the whole toolkit.
+
+Every error raised on bad input derives from :class:`PGMError`; errors about
+bad values also derive from :class:`ValueError` and errors about unknown names
+from :class:`KeyError`, so generic ``except ValueError`` handlers keep working.
+Messages name the variable, value, line or parameter at fault.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "PGMError",
+    "ModelError",
+    "CycleError",
+    "MissingCPDError",
+    "StructureMismatchError",
+    "CardinalityError",
+    "InvalidProbabilityError",
+    "NormalizationError",
+    "UnknownVariableError",
+    "EvidenceError",
+    "ParseError",
+    "MemoryBudgetError",
+    "ModelLoadError",
+]
+
+
+class PGMError(Exception):
+    """Base class of every error raised by :mod:`pgm`."""
+
+
+class ModelError(PGMError, ValueError):
+    """A model (network, factor graph, factor) is malformed."""
+
+
+class CycleError(ModelError):
+    """A Bayesian network's graph has a directed cycle."""
+
+
+class MissingCPDError(ModelError):
+    """A variable of a Bayesian network has no conditional distribution."""
+
+
+class StructureMismatchError(ModelError):
+    """A CPD's parents disagree with the graph's parents."""
+
+
+class CardinalityError(ModelError):
+    """Two places disagree on the number of states of a variable, or a table has a wrong shape."""
+
+
+class InvalidProbabilityError(ModelError):
+    """A table holds a negative, NaN or infinite entry."""
+
+
+class NormalizationError(ModelError):
+    """A conditional distribution does not sum to one."""
+
+
+class UnknownVariableError(PGMError, KeyError):
+    """A name does not refer to a variable of the model."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; keep it readable
+        return str(self.args[0]) if self.args else ""
+
+
+class EvidenceError(PGMError, ValueError):
+    """Evidence is out of range, refers to no variable, or has probability zero."""
+
+
+class ParseError(PGMError, ValueError):
+    """A model file could not be parsed; the message names the file, line and token."""
+
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None,
+                 token: str | None = None) -> None:
+        where = []
+        if path is not None:
+            where.append(str(path))
+        if line is not None:
+            where.append(f"line {line}")
+        prefix = ":".join(where)
+        text = f"{prefix}: {message}" if prefix else message
+        if token is not None:
+            text += f" (at token {token!r})"
+        super().__init__(text)
+        self.path = path
+        self.line = line
+        self.token = token
+
+
+class MemoryBudgetError(PGMError, MemoryError):
+    """An operation would allocate a table larger than the configured memory budget."""
+
+
+class ModelLoadError(PGMError, ValueError):
+    """A model file could not be read (missing, wrong format, or defines no model)."""
