@@ -245,7 +245,7 @@ class BayesianNetwork:
                 idx = np.unravel_index(int(np.argmax(dev)), dev.shape)
                 given = self.describe_parent_assignment(v, idx)
                 raise NormalizationError(
-                    f"the conditional of {v!r}{given} sums to {sums[idx]!r}, not 1 "
+                    f"the conditional of {v!r}{given} sums to {float(sums[idx])!r}, not 1 "
                     f"(tolerance {atol})"
                 )
 
@@ -305,12 +305,15 @@ class BayesianNetwork:
         for v in self.graph:
             if v not in assignment:
                 raise UnknownVariableError(f"assignment lacks variable {v!r}")
-        for v in self.graph:
+        indices = []
+        for v in self.graph:  # check every value before looking anything up
             cpd = self.get_cpd(v)
             idx = tuple(int(assignment[u]) for u in cpd.scope)
             for u, i, c in zip(cpd.scope, idx, cpd.values.shape):
                 if not 0 <= i < c:
                     raise EvidenceError(f"value {i} of {u!r} is outside its states 0..{c - 1}")
+            indices.append((cpd, idx))
+        for cpd, idx in indices:
             p = cpd.values[idx]
             if p <= 0:
                 return -np.inf

@@ -22,6 +22,7 @@ __all__ = [
     "ParseError",
     "MemoryBudgetError",
     "ModelLoadError",
+    "QueryError",
 ]
 
 
@@ -94,3 +95,7 @@ class MemoryBudgetError(PGMError, MemoryError):
 
 class ModelLoadError(PGMError, ValueError):
     """A model file could not be read (missing, wrong format, or defines no model)."""
+
+
+class QueryError(PGMError, ValueError):
+    """A query is malformed: overlapping variable sets, an unknown method name, ..."""

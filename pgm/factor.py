@@ -90,7 +90,9 @@ class Factor:
                 raise CardinalityError(f"variable {v!r} has cardinality {c}; it must be >= 1")
         arr = np.asarray(values, dtype=float)
         if arr.shape != cardinalities:
-            if arr.size == int(np.prod(cardinalities, dtype=np.int64)):
+            # only a flat array is reshaped: a table of another shape (say, transposed)
+            # would be silently misread
+            if arr.ndim <= 1 and arr.size == int(np.prod(cardinalities, dtype=np.int64)):
                 arr = arr.reshape(cardinalities)
             else:
                 raise CardinalityError(
@@ -145,7 +147,7 @@ class Factor:
             idx = tuple(int(i) for i in np.argwhere(bad)[0])
             at = dict(zip(self.variables, idx))
             raise InvalidProbabilityError(
-                f"{label} has an invalid entry {v[idx]!r} at {at}"
+                f"{label} has an invalid entry {float(v[idx])!r} at {at}"
                 + (" (log tables may not hold NaN or +inf)" if self.log else
                    " (entries must be finite and non-negative)")
             )

@@ -10,7 +10,13 @@ import numpy as np
 
 from pgm._config import ENUMERATION_LIMIT
 from pgm._math import safe_log
-from pgm.exceptions import CardinalityError, EvidenceError, MemoryBudgetError, UnknownVariableError
+from pgm.exceptions import (
+    CardinalityError,
+    EvidenceError,
+    MemoryBudgetError,
+    QueryError,
+    UnknownVariableError,
+)
 from pgm.factor import Factor, factor_product
 from pgm.independence import independence_gap, separated
 
@@ -59,14 +65,16 @@ class FactorGraph:
             raise CardinalityError(
                 f"variable {variable!r} already has {old} states, not {cardinality}"
             )
-        self._card[variable] = cardinality
-        self._incident.setdefault(variable, [])
+        names = None
         if state_names is not None:
             names = [str(s) for s in state_names]
             if len(names) != cardinality:
                 raise CardinalityError(
                     f"{len(names)} state names given for {variable!r}, which has {cardinality} states"
                 )
+        self._card[variable] = cardinality
+        self._incident.setdefault(variable, [])
+        if names is not None:
             self._state_names[variable] = names
 
     def add_factor(self, factor: Factor) -> None:
@@ -248,7 +256,7 @@ class FactorGraph:
         if method == "enumerate" or (method == "auto" and n <= 2**16):
             return self.joint(normalized=False, log=True, memory_budget=memory_budget).total()
         if method not in ("auto", "elimination"):
-            raise ValueError(f"unknown method {method!r}; use 'auto', 'enumerate' or 'elimination'")
+            raise QueryError(f"unknown method {method!r}; use 'auto', 'enumerate' or 'elimination'")
         from pgm.inference.variable_elimination import log_partition_function
 
         return log_partition_function(self, memory_budget=memory_budget)

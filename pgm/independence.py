@@ -14,7 +14,7 @@ from collections.abc import Collection, Hashable, Iterable
 import networkx as nx
 import numpy as np
 
-from pgm.exceptions import PGMError, UnknownVariableError
+from pgm.exceptions import PGMError, QueryError, UnknownVariableError
 from pgm.factor import Factor
 
 __all__ = ["d_separated", "separated", "independence_gap", "as_variable_set"]
@@ -39,7 +39,7 @@ def _check_disjoint(xs: set, ys: set, zs: set) -> None:
                          (ys, zs, "second", "conditioning")):
         common = a & b
         if common:
-            raise PGMError(
+            raise QueryError(
                 f"the {na} and {nb} sets must be disjoint; both contain {sorted(map(str, common))}"
             )
 

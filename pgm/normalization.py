@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from pgm._config import ENUMERATION_LIMIT
+from pgm.exceptions import QueryError
 
 __all__ = ["CPDProblem", "NormalizationReport", "check_normalization"]
 
@@ -161,7 +162,7 @@ def check_normalization(model, *, atol: float = 1e-9, method: str = "auto",
     from pgm.factor_graph import FactorGraph
 
     if method not in ("auto", "enumerate", "elimination"):
-        raise ValueError(f"unknown method {method!r}; use 'auto', 'enumerate' or 'elimination'")
+        raise QueryError(f"unknown method {method!r}; use 'auto', 'enumerate' or 'elimination'")
     if isinstance(model, BayesianNetwork):
         model.topological_order()  # CycleError first
         problems = _cpd_problems(model, atol)
