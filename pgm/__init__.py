@@ -30,6 +30,7 @@ from pgm.exceptions import (
     NormalizationError,
     ParseError,
     PGMError,
+    QueryError,
     StructureMismatchError,
     UnknownVariableError,
 )
@@ -37,6 +38,7 @@ from pgm.factor import Factor, factor_product
 from pgm.factor_graph import FactorGraph
 from pgm.independence import d_separated, independence_gap, separated
 from pgm.normalization import CPDProblem, NormalizationReport, check_normalization
+from pgm.structure_index import StructureIndex
 
 __version__ = "0.1.0"
 
@@ -52,7 +54,9 @@ __all__ = [
     "d_separated",
     "separated",
     "independence_gap",
+    "StructureIndex",
     "PGMError",
+    "QueryError",
     "ModelError",
     "CycleError",
     "MissingCPDError",

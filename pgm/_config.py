@@ -17,9 +17,9 @@ def memory_budget_bytes(budget: int | None = None) -> int:
     """Resolve a memory budget: the argument, else ``$PGM_MEMORY_BUDGET``, else the default."""
     if budget is not None:
         if budget <= 0:
-            from pgm.exceptions import PGMError
+            from pgm.exceptions import QueryError
 
-            raise PGMError(f"memory budget must be positive, got {budget}")
+            raise QueryError(f"memory budget must be positive, got {budget}")
         return int(budget)
     env = os.environ.get("PGM_MEMORY_BUDGET")
     if env:

@@ -19,7 +19,8 @@ from pgm.exceptions import (
 )
 from pgm.factor import Factor
 from pgm.factor_graph import FactorGraph, _normalize_log_vector
-from pgm.independence import d_separated, independence_gap
+from pgm.independence import independence_gap, query_sets
+from pgm.structure_index import StructureIndex, TrackedDiGraph
 
 __all__ = ["BayesianNetwork"]
 
@@ -50,8 +51,10 @@ class BayesianNetwork:
 
     def __init__(self, edges: Iterable[tuple[Hashable, Hashable]] = (),
                  cpds: Iterable[TabularCPD] = (), *, name: str | None = None) -> None:
-        self.graph = nx.DiGraph()
+        self.graph: nx.DiGraph = TrackedDiGraph()
         self.graph.add_edges_from(edges)
+        self._index: StructureIndex | None = None
+        self._index_key: tuple | None = None
         self._cpds: dict[Hashable, TabularCPD] = {}
         self.name = name
         for cpd in cpds:
@@ -183,8 +186,9 @@ class BayesianNetwork:
 
     def copy(self) -> BayesianNetwork:
         """A deep copy."""
-        bn = BayesianNetwork(self.graph.edges, name=self.name)
+        bn = BayesianNetwork(name=self.name)
         bn.graph.add_nodes_from(self.graph.nodes)
+        bn.graph.add_edges_from(self.graph.edges)
         for cpd in self._cpds.values():
             bn.add_cpd(cpd.copy())
         return bn
@@ -325,16 +329,22 @@ class BayesianNetwork:
         return float(np.exp(self.log_probability(assignment)))
 
     # -------------------------------------------------------------- structure
-    def markov_blanket(self, variable: Hashable) -> set:
-        """Parents, children and the children's other parents of ``variable``."""
-        self._check(variable)
-        pred = self.graph._pred
-        out = set(pred[variable])
-        for c in self.graph._succ[variable]:
-            out.add(c)
-            out.update(pred[c])
-        out.discard(variable)
-        return out
+    def structure_index(self) -> StructureIndex:
+        """The graph's array index for fast queries, rebuilt only after the graph changes."""
+        key = (id(self.graph), getattr(self.graph, "version", None))
+        if self._index is None or self._index_key != key or key[1] is None:
+            self._index = StructureIndex(self.graph)
+            self._index_key = key
+        return self._index
+
+    def markov_blanket(self, variable: Hashable) -> frozenset:
+        """Parents, children and the children's other parents of ``variable`` (memoized)."""
+        index = self.structure_index()
+        mb = index._blankets.get(variable)
+        if mb is None:
+            self._check(variable)
+            mb = index.markov_blanket(variable)
+        return mb
 
     def local_conditional(self, variable: Hashable, assignment: Mapping[Hashable, int]) -> np.ndarray:
         """``p(variable | Markov blanket)`` from its own CPD and its children's CPDs only.
@@ -356,8 +366,9 @@ class BayesianNetwork:
         return _normalize_log_vector(logp, variable)
 
     def d_separated(self, xs, ys, given=()) -> bool:
-        """Set-to-set d-separation in linear time (Bayes ball)."""
-        return d_separated(self.graph, xs, ys, given)
+        """Set-to-set d-separation in linear time (Bayes ball, compiled on an array index)."""
+        xs, ys, zs = query_sets(self.graph._node, xs, ys, given)
+        return self.structure_index().d_separated(xs, ys, zs)
 
     is_separated = d_separated
 

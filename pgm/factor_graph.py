@@ -157,14 +157,14 @@ class FactorGraph:
             g.add_edges_from(itertools.combinations(f.variables, 2))
         return g
 
-    def markov_blanket(self, variable: Hashable) -> set:
+    def markov_blanket(self, variable: Hashable) -> frozenset:
         """Variables that share a factor with ``variable``."""
         self._check(variable)
         out = set()
         for i in self._incident[variable]:
             out.update(self._factors[i].variables)
         out.discard(variable)
-        return out
+        return frozenset(out)
 
     def is_separated(self, xs, ys, given=()) -> bool:
         """Graph separation of ``xs`` and ``ys`` by ``given`` in the Markov graph."""

@@ -17,7 +17,7 @@ import numpy as np
 from pgm.exceptions import PGMError, QueryError, UnknownVariableError
 from pgm.factor import Factor
 
-__all__ = ["d_separated", "separated", "independence_gap", "as_variable_set"]
+__all__ = ["d_separated", "separated", "independence_gap", "as_variable_set", "query_sets"]
 
 
 def as_variable_set(variables: Iterable[Hashable] | Hashable | None, nodes: Collection,
@@ -25,8 +25,19 @@ def as_variable_set(variables: Iterable[Hashable] | Hashable | None, nodes: Coll
     """Turn one name or an iterable of names into a set, checking each is a known variable."""
     if variables is None:
         return set()
+    if isinstance(variables, (list, set, frozenset)):
+        out = set(variables)
+        for v in out:
+            if v not in nodes:
+                raise UnknownVariableError(f"{what} variable {v!r} is not in the model")
+        return out
+    try:
+        if variables in nodes:  # one variable name (also a tuple name that is a node)
+            return {variables}
+    except TypeError:  # unhashable: some other iterable of names
+        pass
     if isinstance(variables, (str, bytes)) or not isinstance(variables, Iterable):
-        variables = [variables]
+        raise UnknownVariableError(f"{what} variable {variables!r} is not in the model")
     out = set(variables)
     for v in out:
         if v not in nodes:
@@ -35,6 +46,8 @@ def as_variable_set(variables: Iterable[Hashable] | Hashable | None, nodes: Coll
 
 
 def _check_disjoint(xs: set, ys: set, zs: set) -> None:
+    if xs.isdisjoint(ys) and xs.isdisjoint(zs) and ys.isdisjoint(zs):
+        return
     for a, b, na, nb in ((xs, ys, "first", "second"), (xs, zs, "first", "conditioning"),
                          (ys, zs, "second", "conditioning")):
         common = a & b
@@ -42,6 +55,15 @@ def _check_disjoint(xs: set, ys: set, zs: set) -> None:
             raise QueryError(
                 f"the {na} and {nb} sets must be disjoint; both contain {sorted(map(str, common))}"
             )
+
+
+def query_sets(nodes: Collection, xs, ys, given=()) -> tuple[set, set, set]:
+    """Validate the three sets of an independence query: known variables, pairwise disjoint."""
+    xs = as_variable_set(xs, nodes, "first")
+    ys = as_variable_set(ys, nodes, "second")
+    zs = as_variable_set(given, nodes, "conditioning")
+    _check_disjoint(xs, ys, zs)
+    return xs, ys, zs
 
 
 def d_separated(graph: nx.DiGraph, xs, ys, given=()) -> bool:
@@ -55,10 +77,7 @@ def d_separated(graph: nx.DiGraph, xs, ys, given=()) -> bool:
     >>> d_separated(g, "a", "b"), d_separated(g, "a", "b", given="c")
     (True, False)
     """
-    xs = as_variable_set(xs, graph, "first")
-    ys = as_variable_set(ys, graph, "second")
-    zs = as_variable_set(given, graph, "conditioning")
-    _check_disjoint(xs, ys, zs)
+    xs, ys, zs = query_sets(graph, xs, ys, given)
     if not xs or not ys:
         return True
     pred = graph._pred  # adjacency dicts: avoid view overhead in the hot loop
