@@ -1,19 +1,78 @@
 """Reading and writing models.
 
-:func:`load_model` dispatches on the file name: a Python file defining ``model``
-(a BayesianNetwork or FactorGraph); the BIF and UAI formats arrive with the
-exact-inference issue.
+:func:`load_model` dispatches on the file name:
+
+* ``.py``: a Python file defining ``model`` (a BayesianNetwork or FactorGraph);
+* ``.bif`` / ``.bif.gz``: the BIF format (:func:`read_bif`), a BayesianNetwork;
+* ``.uai`` / ``.uai.gz``: the UAI competition format (:func:`read_uai`), a
+  FactorGraph for ``MARKOV`` files, a BayesianNetwork for ``BAYES`` files.  UAI
+  variables are named by their integer index ``0 .. n-1``.
+
+The readers for the UAI evidence (``.evid``) and reference-solution files
+(``.PR``: log10 of the partition function; ``.MAR``: marginals) are here too.
+Malformed files raise :class:`~pgm.exceptions.ParseError` naming the line and
+token; a missing file or an unknown extension raises
+:class:`~pgm.exceptions.ModelLoadError`.
 """
 
 from __future__ import annotations
 
+import gzip
 import os
 import runpy
 from pathlib import Path
 
 from pgm.exceptions import ModelLoadError
+from pgm.io.bif import format_bif, read_bif, write_bif
+from pgm.io.uai import (
+    format_uai,
+    read_evidence,
+    read_mar,
+    read_pr,
+    read_uai,
+    read_uai_factor_graph,
+    write_evidence,
+    write_uai,
+)
 
-__all__ = ["load_model", "load_python_model"]
+__all__ = [
+    "load_model",
+    "load_python_model",
+    "read_bif",
+    "write_bif",
+    "format_bif",
+    "read_uai",
+    "read_uai_factor_graph",
+    "write_uai",
+    "format_uai",
+    "read_evidence",
+    "write_evidence",
+    "read_pr",
+    "read_mar",
+]
+
+
+def _read_text(path: str | os.PathLike) -> str:
+    """The text of a file, gunzipped when it starts with the gzip magic bytes.
+
+    Raises :class:`ModelLoadError` when the file is missing or unreadable.
+    """
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise ModelLoadError(f"{p}: no such file") from None
+    except OSError as exc:
+        raise ModelLoadError(f"{p}: cannot read the file: {exc}") from exc
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise ModelLoadError(f"{p}: corrupt gzip data: {exc}") from exc
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
 
 
 def load_python_model(path: str | os.PathLike, name: str = "model"):
@@ -41,6 +100,11 @@ def load_python_model(path: str | os.PathLike, name: str = "model"):
 def load_model(path: str | os.PathLike):
     """Load a model from a file, choosing the reader by its extension.
 
+    ``.py`` (a file defining ``model``), ``.bif``/``.bif.gz`` (a BayesianNetwork) and
+    ``.uai``/``.uai.gz`` (a FactorGraph, or a BayesianNetwork for ``BAYES`` files).
+    A missing file or an unknown extension raises :class:`ModelLoadError`; a
+    malformed BIF or UAI file raises :class:`~pgm.exceptions.ParseError`.
+
     Examples
     --------
     >>> load_model("missing.py")  # doctest: +IGNORE_EXCEPTION_DETAIL
@@ -48,8 +112,15 @@ def load_model(path: str | os.PathLike):
     pgm.exceptions.ModelLoadError: missing.py: no such file
     """
     p = Path(path)
+    name = p.name.lower()
     suffixes = "".join(p.suffixes[-2:]).lower()
-    if p.suffix.lower() == ".py":
+    if name.endswith(".py"):
         return load_python_model(p)
+    for ext, reader in ((".bif", read_bif), (".bif.gz", read_bif),
+                        (".uai", read_uai), (".uai.gz", read_uai)):
+        if name.endswith(ext):
+            if not p.is_file():
+                raise ModelLoadError(f"{p}: no such file")
+            return reader(p)
     raise ModelLoadError(f"{p}: unknown model format {suffixes or '(no extension)'!r}; "
-                         "expected a .py file defining `model`")
+                         "expected .py (defining `model`), .bif, .bif.gz, .uai or .uai.gz")
