@@ -37,7 +37,6 @@ import io
 import itertools
 import os
 import platform
-import tempfile
 import time
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -168,28 +167,7 @@ def misconception_network() -> FactorGraph:
 
 
 # ----------------------------------------------------------- output plumbing
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file and :func:`os.replace`.
-
-    A reader never sees a half-written file, and an interrupted run leaves the old
-    file (if any) in place.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
-    """:func:`atomic_write_bytes` for UTF-8 text."""
-    return atomic_write_bytes(path, text.encode("utf-8"))
+from pgm.files import atomic_write_bytes, atomic_write_text  # noqa: E402
 
 
 @dataclass

@@ -41,7 +41,6 @@ import gzip
 import itertools
 import os
 import re
-import tempfile
 from collections.abc import Hashable
 from pathlib import Path
 
@@ -597,15 +596,4 @@ def write_bif(model, path: str | os.PathLike) -> None:
     _atomic_write(path, data)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+from pgm.files import atomic_write_bytes as _atomic_write  # noqa: E402
