@@ -7,9 +7,10 @@ noise, ``beta=1, eta=2.1, h=0``:
   plain NumPy checkerboard ICM with the same colour order and tie rule (the two must
   give the same image; checked);
 * Gibbs: seconds per sweep of the raw compiled kernel (``GridIsing.gibbs``, many sweeps
-  in one call), of ``IsingDenoiser.gibbs`` (one kernel call per recorded sweep plus
-  the running marginal sums) and of a plain NumPy checkerboard Gibbs sampler that
-  keeps the same running sums;
+  in one call), of ``IsingDenoiser.gibbs`` (end to end: one kernel call per batch,
+  the running spin sums kept inside the kernel, marginals, batch-means errors and
+  MPM image) and of a plain NumPy checkerboard Gibbs sampler that keeps the same
+  running sums;
 * graph cut: ``IsingDenoiser.graph_cut`` (``scipy.sparse.csgraph.maximum_flow``, Dinic).
 
 Quality: pixels restored on the built-in image (several noise seeds) and on binarized

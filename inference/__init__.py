@@ -2,10 +2,43 @@
 (later) the Numba-compiled Gibbs/ICM engine.  Kernels compile lazily."""
 
 from pgm.inference.variable_elimination import (
+    EliminationPlan,
+    VariableElimination,
     eliminate,
     elimination_order,
     induced_width,
     log_partition_function,
+    map_assignment,
+    marginal,
+    marginals,
+    max_table_size,
+    probability_of_evidence,
 )
 
 __all__ = ["eliminate", "elimination_order", "induced_width", "log_partition_function"]
+__all__ += ["VariableElimination", "EliminationPlan", "marginal", "marginals", "map_assignment",
+            "probability_of_evidence", "max_table_size"]
+
+# --- compiled sampling / optimization engine (lazy: importing pgm.inference must not import numba)
+_ENGINE = {
+    "gibbs_sample": "gibbs", "anneal": "gibbs", "geometric_schedule": "gibbs",
+    "GibbsResult": "gibbs", "AnnealResult": "gibbs",
+    "icm": "icm", "icm_map": "icm", "IcmResult": "icm",
+    "compile_model": "compiled", "CompiledModel": "compiled",
+    "split_rhat": "diagnostics", "ess": "diagnostics",
+    "PairwiseBinaryModel": "pairwise", "GridIsing": "pairwise", "BipartiteBinary": "pairwise",
+    "gibbs_grid_ising": "pairwise", "icm_grid_ising": "pairwise", "grid_ising_energy": "pairwise",
+    "gibbs_pairwise": "pairwise", "sample_from_logits": "pairwise", "sample_bernoulli": "pairwise",
+}
+__all__ += list(_ENGINE)
+
+
+def __getattr__(name):
+    module = _ENGINE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pgm.inference' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"pgm.inference.{module}"), name)
+    globals()[name] = value
+    return value

@@ -74,46 +74,92 @@ def _grid_field(sc, frow, i, j, H, W, J, Jd, conn, periodic):
     return f
 
 
-@njit(cache=True)
-def _fill_lut(lut, levels, J, Jd, conn, beta2):
-    """``lut[l, q]``: p(+1) for field level ``l`` and neighbour-sum code ``q``."""
-    for lv in range(levels.shape[0]):
-        if conn == 4:
-            for q in range(9):
-                f = levels[lv] + J * np.float32(q - 4)
-                lut[lv, q] = np.float32(1.0) / (np.float32(1.0) + np.exp(-beta2 * f))
-        else:
-            for q in range(81):
-                f = levels[lv] + J * np.float32(q // 9 - 4) + Jd * np.float32(q % 9 - 4)
-                lut[lv, q] = np.float32(1.0) / (np.float32(1.0) + np.exp(-beta2 * f))
+# Exp-free decision for the per-site-field path.  ``p = sigmoid(x)``, ``x = 2 beta f``, is
+# bracketed by a table over bins of ``x`` (independent of beta): ``brk[2b] <= p <
+# brk[2b + 1]`` for every ``x`` of bin ``b``, with a margin far above the float32
+# rounding of ``x`` and ``p``.  A uniform below the lower bound gives +1, one at or
+# above the upper bound -1; only the rare uniform in between (about 0.1% of the
+# sites) computes ``p = 1 / (1 + exp(-x))`` exactly as before.  So the spins are
+# bit-identical to the plain ``exp`` path, at the cost of a table lookup.
+BRACKET_BINS = 1024
+BRACKET_XMAX = 16.0
+_BRACKET_MARGIN = 1e-5
+_BX = np.float32(BRACKET_XMAX)
+_BINV = np.float32(BRACKET_BINS / (2.0 * BRACKET_XMAX))
+_BTOP = np.float32(BRACKET_BINS + 1)
+
+
+def bracket_table() -> np.ndarray:
+    """float32 ``(2 * (BRACKET_BINS + 2),)``: (lower, upper) bound of ``p(+1)`` per bin of
+    ``x = 2 beta f``; bin 0 is ``x < -XMAX``, bin ``BINS + 1`` is ``x >= XMAX``."""
+    nb, xm, m = BRACKET_BINS, BRACKET_XMAX, _BRACKET_MARGIN
+    edges = -xm + (2.0 * xm / nb) * np.arange(nb + 1)
+    sig = 1.0 / (1.0 + np.exp(-edges))
+    tab = np.empty((nb + 2, 2))
+    tab[0] = (-1.0, sig[0] + m)
+    tab[1:nb + 1, 0] = sig[:-1] - m
+    tab[1:nb + 1, 1] = sig[1:] + m
+    tab[nb + 1] = (sig[-1] - m, 2.0)
+    return np.ascontiguousarray(tab.ravel(), dtype=np.float32)
+
+
+BRACKET = bracket_table()
 
 
 @njit(cache=True, inline="always", fastmath=True)
-def _p4(nbs, j, mode, frow, irow, lut, J, beta2):
-    """p(+1) of a site from its neighbour sum: mode 0 ``exp``, 1 table by level, 2 one level."""
-    if mode == 2:
-        return lut[nbs + 4]
-    if mode == 1:
-        return lut[np.int32(irow[j]) * 9 + nbs + 4]
-    f = frow[j] + J * np.float32(nbs)
-    return np.float32(1.0) / (np.float32(1.0) + np.exp(-beta2 * f))
+def _spin_or_zero(f, beta2, u, brk):
+    """+1 / -1 when the table decides ``u < sigmoid(beta2 * f)``, else 0 (no branch, no call)."""
+    t = (beta2 * f + _BX) * _BINV + np.float32(1.0)
+    t = min(max(t, np.float32(0.0)), _BTOP)
+    b = 2 * np.int32(t)
+    return np.int8(u < brk[b]) - np.int8(u >= brk[b + 1])
 
 
 @njit(cache=True, inline="always", fastmath=True)
-def _edge4(srow, su, sd, wu, wd, j, W, periodic, mode, frow, irow, lut, J, beta2, key, base):
+def _exact_spin(f, beta2, u):
+    p = np.float32(1.0) / (np.float32(1.0) + np.exp(-beta2 * f))
+    return 1 if u < p else -1
+
+
+@njit(cache=True, inline="always", fastmath=True)
+def _spin(f, beta2, u, brk):
+    """+1 if ``u < sigmoid(beta2 * f)`` else -1, ``exp`` only when the table cannot tell."""
+    t = (beta2 * f + _BX) * _BINV + np.float32(1.0)
+    t = min(max(t, np.float32(0.0)), _BTOP)
+    b = 2 * np.int32(t)
+    p = brk[b]
+    if u >= p and u < brk[b + 1]:
+        p = np.float32(1.0) / (np.float32(1.0) + np.exp(-beta2 * f))
+    return 1 if u < p else -1
+
+
+@njit(cache=True, inline="always", fastmath=True)
+def _edge4(srow, su, sd, wu, wd, j, W, periodic, mode, frow, irow, lut, J, beta2, key, base,
+           brk):
     lf, wl, rt, wr = _cols(j, W, periodic)
     nbs = wu * np.int32(su[j]) + wd * np.int32(sd[j]) \
         + wl * np.int32(srow[lf]) + wr * np.int32(srow[rt])
-    p = _p4(nbs, j, mode, frow, irow, lut, J, beta2)
-    srow[j] = 1 if uniform32(key, base + j) < p else -1
+    u = uniform32(key, base + j)
+    if mode == 2:
+        srow[j] = 1 if u < lut[nbs + 4] else -1
+    elif mode == 1:
+        srow[j] = 1 if u < lut[np.int32(irow[j]) * 9 + nbs + 4] else -1
+    else:
+        srow[j] = _spin(frow[j] + J * np.float32(nbs), beta2, u, brk)
 
 
 @njit(cache=True, inline="always", fastmath=True)
-def _row4(srow, su, sd, wu, wd, j0, W, periodic, mode, frow, irow, lut, J, beta2, key, base):
-    """Update the sites ``j0, j0 + 2, ...`` of one row (4 neighbours)."""
+def _row4(srow, su, sd, wu, wd, j0, W, periodic, mode, frow, irow, lut, J, beta2, key, base,
+          brk):
+    """Update the sites ``j0, j0 + 2, ...`` of one row (4 neighbours).
+
+    ``mode``: 2 one field level (table by neighbour sum), 1 table by level, 0 per-site
+    field (bracketed ``exp``).
+    """
     js = j0
     if j0 == 0:
-        _edge4(srow, su, sd, wu, wd, 0, W, periodic, mode, frow, irow, lut, J, beta2, key, base)
+        _edge4(srow, su, sd, wu, wd, 0, W, periodic, mode, frow, irow, lut, J, beta2, key, base,
+               brk)
         js = 2
     # interior sites 0 < j < W - 1: no boundary test
     if mode == 2:
@@ -128,32 +174,57 @@ def _row4(srow, su, sd, wu, wd, j0, W, periodic, mode, frow, irow, lut, J, beta2
             p = lut[np.int32(irow[j]) * 9 + nbs + 4]
             srow[j] = 1 if uniform32(key, base + j) < p else -1
     else:
+        # pass 1 (no call in the loop): the table decides, undecided sites get 0 ...
+        nz = 0
         for j in range(js, W - 1, 2):
             nbs = wu * np.int32(su[j]) + wd * np.int32(sd[j]) + np.int32(srow[j - 1]) \
                 + np.int32(srow[j + 1])
             f = frow[j] + J * np.float32(nbs)
-            p = np.float32(1.0) / (np.float32(1.0) + np.exp(-beta2 * f))
-            srow[j] = 1 if uniform32(key, base + j) < p else -1
+            sv = _spin_or_zero(f, beta2, uniform32(key, base + j), brk)
+            srow[j] = sv
+            nz += sv == 0
+        # ... pass 2: exact exp for those (their neighbours are of the other colour)
+        if nz > 0:
+            for j in range(js, W - 1, 2):
+                if srow[j] == 0:
+                    nbs = wu * np.int32(su[j]) + wd * np.int32(sd[j]) + np.int32(srow[j - 1]) \
+                        + np.int32(srow[j + 1])
+                    f = frow[j] + J * np.float32(nbs)
+                    srow[j] = _exact_spin(f, beta2, uniform32(key, base + j))
     if W > 1 and (W - 1) % 2 == j0 and W - 1 >= js:
         _edge4(srow, su, sd, wu, wd, W - 1, W, periodic, mode, frow, irow, lut, J, beta2, key,
-               base)
+               base, brk)
 
 
 @njit(cache=True, inline="always", fastmath=True)
 def _row8(srow, su, sd, wu, wd, j0, W, periodic, frow, irow, lut, use_lut, J, Jd, beta2, key,
-          base):
+          base, brk):
+    nz = 0
     for j in range(j0, W, 2):
         lf, wl, rt, wr = _cols(j, W, periodic)
         nbs = wu * np.int32(su[j]) + wd * np.int32(sd[j]) \
             + wl * np.int32(srow[lf]) + wr * np.int32(srow[rt])
         dg = wu * wl * np.int32(su[lf]) + wu * wr * np.int32(su[rt]) \
             + wd * wl * np.int32(sd[lf]) + wd * wr * np.int32(sd[rt])
+        u = uniform32(key, base + j)
         if use_lut:
             p = lut[np.int32(irow[j]) * 81 + (nbs + 4) * 9 + dg + 4]
+            srow[j] = 1 if u < p else -1
         else:
             f = frow[j] + J * np.float32(nbs) + Jd * np.float32(dg)
-            p = np.float32(1.0) / (np.float32(1.0) + np.exp(-beta2 * f))
-        srow[j] = 1 if uniform32(key, base + j) < p else -1
+            sv = _spin_or_zero(f, beta2, u, brk)
+            srow[j] = sv
+            nz += sv == 0
+    if nz > 0:      # exact exp for the sites the table left undecided (0)
+        for j in range(j0, W, 2):
+            if srow[j] == 0:
+                lf, wl, rt, wr = _cols(j, W, periodic)
+                nbs = wu * np.int32(su[j]) + wd * np.int32(sd[j]) \
+                    + wl * np.int32(srow[lf]) + wr * np.int32(srow[rt])
+                dg = wu * wl * np.int32(su[lf]) + wu * wr * np.int32(su[rt]) \
+                    + wd * wl * np.int32(sd[lf]) + wd * wr * np.int32(sd[rt])
+                f = frow[j] + J * np.float32(nbs) + Jd * np.float32(dg)
+                srow[j] = _exact_spin(f, beta2, uniform32(key, base + j))
 
 
 @njit(cache=True)
@@ -169,24 +240,70 @@ def _fill_lut(lut, levels, J, Jd, conn, beta2):
             lut[lv * Q + q] = np.float32(1.0) / (np.float32(1.0) + np.exp(-beta2 * f))
 
 
+@njit(cache=True, inline="always")
+def _recorded(t, rec_from, thin):
+    """Index of the record taken after sweep ``t`` of the call, or -1."""
+    if t < rec_from or (t - rec_from + 1) % thin != 0:
+        return -1
+    return (t - rec_from + 1) // thin - 1
+
+
+@njit(cache=True, inline="always")
+def _record_row(srow, c, i, W, r, counts, samples):
+    if counts.size > 0:
+        crow = counts[c, i]
+        for j in range(W):
+            crow[j] += srow[j]
+    if samples.size > 0:
+        base = i * W
+        for j in range(W):
+            samples[c, r, base + j] = srow[j]
+
+
+@njit(cache=True, inline="always")
+def _do_row(sc, i, j0, H, W, conn, periodic, mode, use_lut, field, field_idx, lut, J, Jd,
+            beta2, key, brk, has_clamp, clamp, clamp_values):
+    up, wu, dn, wd = _rows(i, H, periodic)
+    srow = sc[i]
+    base = i * W
+    irow = field_idx[i] if use_lut else field_idx[0:0].ravel()
+    if conn == 4:
+        _row4(srow, sc[up], sc[dn], wu, wd, j0, W, periodic, mode, field[i], irow, lut, J,
+              beta2, key, base, brk)
+    else:
+        _row8(srow, sc[up], sc[dn], wu, wd, j0, W, periodic, field[i], irow, lut, use_lut,
+              J, Jd, beta2, key, base, brk)
+    if has_clamp:
+        for j in range(j0, W, 2):
+            if clamp[i, j]:
+                srow[j] = clamp_values[i, j]
+
+
 @njit(cache=True, parallel=True, fastmath=True)
 def grid_gibbs(spins, field, field_idx, levels, J, Jd, conn, periodic, betas, seed, sweep0,
-               n_sweeps, clamp, clamp_values):
+               n_sweeps, clamp, clamp_values, brk, counts, samples, rec_from, thin):
     """Checkerboard Gibbs sweeps on spins ``(chains, H, W)`` in place.
 
-    ``field`` is float32 ``(H, W)``; ``J``/``Jd`` float32 couplings to the 4 axis and
-    (``conn == 8``) 4 diagonal neighbours; ``betas`` float32, one per sweep or one for
-    all.  ``clamp`` is a bool ``(H, W)`` mask of sites held at ``clamp_values`` (int8
-    ``(H, W)``; size 0: none).  When the field takes few distinct values, ``levels``
-    holds them and ``field_idx`` (uint8 ``(H, W)``) the level of each site: the
-    conditionals then come from a table rebuilt when beta changes instead of one
-    ``exp`` per site (size-0 ``field_idx``: no table).  Site ``(i, j)`` in sweep ``t``
-    of chain ``c`` uses the uniform of counter ``i*W + j`` of stream
-    ``(seed, c, sweep0 + t)``.
+    ``field`` is float32 ``(H, W)`` (not read when the table is used); ``J``/``Jd``
+    float32 couplings to the 4 axis and (``conn == 8``) 4 diagonal neighbours;
+    ``betas`` float32, one per sweep or one for all.  ``clamp`` is a bool ``(H, W)``
+    mask of sites held at ``clamp_values`` (int8 ``(H, W)``; size 0: none).  When the
+    field takes few distinct values, ``levels`` holds them and ``field_idx`` (uint8
+    ``(H, W)``) the level of each site: the conditionals then come from a table
+    rebuilt when beta changes instead of one ``exp`` per site (size-0 ``field_idx``:
+    no table; then ``brk`` (:data:`BRACKET`) spares most ``exp`` calls).  Site
+    ``(i, j)`` in sweep ``t`` of chain ``c`` uses the uniform of counter ``i*W + j`` of
+    stream ``(seed, c, sweep0 + t)``.
+
+    Records: after sweep ``t`` of the call with ``t >= rec_from`` and ``(t - rec_from
+    + 1) % thin == 0`` (record ``r``), the spins are added to ``counts`` (int32
+    ``(chains, H, W)``) and copied to ``samples[:, r]`` (int8 ``(chains, R, H*W)``);
+    size-0 arrays: not kept.
     """
     C, H, W = spins.shape
     has_clamp = clamp.size > 0
     use_lut = field_idx.size > 0
+    rec_any = counts.size > 0 or samples.size > 0
     mode = (2 if levels.shape[0] == 1 else 1) if use_lut else 0
     nb_ = betas.shape[0]
     ncol = 2 if conn == 4 else 4
@@ -197,6 +314,7 @@ def grid_gibbs(spins, field, field_idx, levels, J, Jd, conn, periodic, betas, se
         if use_lut and beta2 != last_beta2:
             _fill_lut(lut, levels, J, Jd, conn, beta2)
             last_beta2 = beta2
+        rec = _recorded(t, rec_from, thin) if rec_any else -1
         for col in range(ncol):
             for r in prange(C * H):
                 c = r // H
@@ -207,26 +325,16 @@ def grid_gibbs(spins, field, field_idx, levels, J, Jd, conn, periodic, betas, se
                     j0 = col & 1 if (i & 1) == (col >> 1) else W
                 key = sweep_key(seed, c, sweep0 + t)
                 sc = spins[c]
-                up, wu, dn, wd = _rows(i, H, periodic)
-                srow = sc[i]
-                base = i * W
-                if conn == 4:
-                    _row4(srow, sc[up], sc[dn], wu, wd, j0, W, periodic, mode, field[i],
-                          field_idx[i] if use_lut else field_idx[0:0].ravel(), lut, J, beta2,
-                          key, base)
-                else:
-                    _row8(srow, sc[up], sc[dn], wu, wd, j0, W, periodic, field[i],
-                          field_idx[i] if use_lut else field_idx[0:0].ravel(), lut, use_lut,
-                          J, Jd, beta2, key, base)
-                if has_clamp:
-                    for j in range(j0, W, 2):
-                        if clamp[i, j]:
-                            srow[j] = clamp_values[i, j]
+                if j0 < W:
+                    _do_row(sc, i, j0, H, W, conn, periodic, mode, use_lut, field, field_idx,
+                            lut, J, Jd, beta2, key, brk, has_clamp, clamp, clamp_values)
+                if rec >= 0 and col == ncol - 1:     # row i is final for this sweep
+                    _record_row(sc[i], c, i, W, rec, counts, samples)
 
 
 @njit(cache=True, parallel=True, fastmath=True)
 def grid_gibbs_chains(spins, field, field_idx, levels, J, Jd, conn, periodic, betas, seed, sweep0,
-                      n_sweeps, clamp, clamp_values):
+                      n_sweeps, clamp, clamp_values, brk, counts, samples, rec_from, thin):
     """:func:`grid_gibbs` with the chains in parallel instead of the rows (same results).
 
     One parallel launch per call instead of one per colour and sweep: the better
@@ -235,6 +343,7 @@ def grid_gibbs_chains(spins, field, field_idx, levels, J, Jd, conn, periodic, be
     C, H, W = spins.shape
     has_clamp = clamp.size > 0
     use_lut = field_idx.size > 0
+    rec_any = counts.size > 0 or samples.size > 0
     mode = (2 if levels.shape[0] == 1 else 1) if use_lut else 0
     nb_ = betas.shape[0]
     ncol = 2 if conn == 4 else 4
@@ -255,53 +364,162 @@ def grid_gibbs_chains(spins, field, field_idx, levels, J, Jd, conn, periodic, be
                         j0 = (i + col) & 1
                     else:
                         j0 = col & 1 if (i & 1) == (col >> 1) else W
-                    up, wu, dn, wd = _rows(i, H, periodic)
-                    srow = sc[i]
-                    base = i * W
-                    if conn == 4:
-                        _row4(srow, sc[up], sc[dn], wu, wd, j0, W, periodic, mode, field[i],
-                              field_idx[i] if use_lut else field_idx[0:0].ravel(), lut, J, beta2,
-                              key, base)
-                    else:
-                        _row8(srow, sc[up], sc[dn], wu, wd, j0, W, periodic, field[i],
-                              field_idx[i] if use_lut else field_idx[0:0].ravel(), lut, use_lut,
-                              J, Jd, beta2, key, base)
-                    if has_clamp:
-                        for j in range(j0, W, 2):
-                            if clamp[i, j]:
-                                srow[j] = clamp_values[i, j]
+                    if j0 < W:
+                        _do_row(sc, i, j0, H, W, conn, periodic, mode, use_lut, field,
+                                field_idx, lut, J, Jd, beta2, key, brk, has_clamp, clamp,
+                                clamp_values)
+            rec = _recorded(t, rec_from, thin) if rec_any else -1
+            if rec >= 0:
+                for i in range(H):
+                    _record_row(sc[i], c, i, W, rec, counts, samples)
+
+
+@njit(cache=True)
+def detect_levels(field, max_levels, levels, idx):
+    """Distinct values of a float32 ``field (H, W)``, with early exit.
+
+    Fills ``levels[:k]`` (first-seen order) and ``idx`` (uint8 ``(H, W)``, the level
+    of each site); returns ``k``, or -1 as soon as more than ``max_levels`` values
+    are seen (one pass, O(sites * k) at worst, usually O(sites)).
+    """
+    H, W = field.shape
+    k = 0
+    last = 0
+    for i in range(H):
+        for j in range(W):
+            v = field[i, j]
+            if k > 0 and levels[last] == v:
+                idx[i, j] = last
+                continue
+            found = -1
+            for q in range(k):
+                if levels[q] == v:
+                    found = q
+                    break
+            if found < 0:
+                if k >= max_levels:
+                    return -1
+                levels[k] = v
+                found = k
+                k += 1
+            idx[i, j] = found
+            last = found
+    return k
 
 
 @njit(cache=True)
 def grid_energy(spins, field, J, Jd, conn, periodic):
-    """Energy of each chain of spins ``(chains, H, W)`` (float64 accumulation)."""
+    """Energy of each chain of spins ``(chains, H, W)`` (float64 accumulation).
+
+    Row sums, then added in row order.  One thread: a light, memory-bound pass that
+    parallel launches only slowed down on a busy machine.
+    """
     C, H, W = spins.shape
+    rows = np.empty(C * H)
+    for r in prange(C * H):
+        c = r // H
+        i = r - c * H
+        sc = spins[c]
+        row = 0.0
+        dn_ok = i < H - 1 or periodic
+        dn = i + 1 if i < H - 1 else 0
+        for j in range(W):
+            s = np.float64(sc[i, j])
+            row -= np.float64(field[i, j]) * s
+            if j < W - 1 or periodic:
+                rt = j + 1 if j < W - 1 else 0
+                row -= np.float64(J) * s * sc[i, rt]
+            if dn_ok:
+                row -= np.float64(J) * s * sc[dn, j]
+                if conn == 8:
+                    if j < W - 1 or periodic:
+                        rt = j + 1 if j < W - 1 else 0
+                        row -= np.float64(Jd) * s * sc[dn, rt]
+                    if j > 0 or periodic:
+                        lf = j - 1 if j > 0 else W - 1
+                        row -= np.float64(Jd) * s * sc[dn, lf]
+        rows[r] = row
     out = np.zeros(C)
     for c in range(C):
         tot = 0.0
-        sc = spins[c]
         for i in range(H):
-            row = 0.0
-            dn_ok = i < H - 1 or periodic
-            dn = i + 1 if i < H - 1 else 0
-            for j in range(W):
-                s = np.float64(sc[i, j])
-                row -= np.float64(field[i, j]) * s
-                if j < W - 1 or periodic:
-                    rt = j + 1 if j < W - 1 else 0
-                    row -= np.float64(J) * s * sc[i, rt]
-                if dn_ok:
-                    row -= np.float64(J) * s * sc[dn, j]
-                    if conn == 8:
-                        if j < W - 1 or periodic:
-                            rt = j + 1 if j < W - 1 else 0
-                            row -= np.float64(Jd) * s * sc[dn, rt]
-                        if j > 0 or periodic:
-                            lf = j - 1 if j > 0 else W - 1
-                            row -= np.float64(Jd) * s * sc[dn, lf]
-            tot += row
+            tot += rows[c * H + i]
         out[c] = tot
     return out
+
+
+@njit(cache=True)
+def spin_sums(x, y, conn):
+    """Integer sums of spin images ``x``, ``y`` (int8 ``(H, W)``, open boundary):
+    ``(sum x, sum x*y, sum over neighbour pairs x_i x_j)`` (4 or 8 neighbours)."""
+    H, W = x.shape
+    acc = np.zeros((H, 3), dtype=np.int64)
+    for i in prange(H):
+        a = np.int64(0)
+        b = np.int64(0)
+        p = np.int64(0)
+        for j in range(W):
+            v = np.int64(x[i, j])
+            a += v
+            b += v * np.int64(y[i, j])
+            if j + 1 < W:
+                p += v * np.int64(x[i, j + 1])
+            if i + 1 < H:
+                p += v * np.int64(x[i + 1, j])
+                if conn == 8:
+                    if j + 1 < W:
+                        p += v * np.int64(x[i + 1, j + 1])
+                    if j > 0:
+                        p += v * np.int64(x[i + 1, j - 1])
+        acc[i, 0] = a
+        acc[i, 1] = b
+        acc[i, 2] = p
+    return acc[:, 0].sum(), acc[:, 1].sum(), acc[:, 2].sum()
+
+
+@njit(cache=True)
+def fold_batch(bacc, size, total, bm_sum, bm_sq, with_means):
+    """Fold one batch of spin sums ``bacc`` (int32 ``(chains, H, W)``, ``size`` records)
+    into ``total += bacc.sum(0)`` and, with ``with_means``, the batch means of
+    ``P(+1)``: ``bm_sum += bm.sum(0)``, ``bm_sq += (bm**2).sum(0)`` with ``bm = (bacc /
+    size + 1) / 2`` (the same float64 operations, in the same order, as NumPy)."""
+    C, H, W = bacc.shape
+    fs = np.float64(size)
+    for i in prange(H):
+        for j in range(W):
+            t = np.int64(0)
+            for c in range(C):
+                t += bacc[c, i, j]
+            total[i, j] += t
+            if with_means:
+                bm = (np.float64(bacc[0, i, j]) / fs + 1.0) / 2.0
+                s1 = bm
+                s2 = bm * bm
+                for c in range(1, C):
+                    bm = (np.float64(bacc[c, i, j]) / fs + 1.0) / 2.0
+                    s1 += bm
+                    s2 += bm * bm
+                bm_sum[i, j] += s1
+                bm_sq[i, j] += s2
+
+
+@njit(cache=True)
+def finish_marginals(total, denom, y, bm_sum, bm_sq, k, p, mpm, stderr):
+    """``p = (total / denom + 1) / 2``, the MPM image (``y`` on a tie) and, if
+    ``stderr.size``, ``sqrt(max(bm_sq - bm_sum**2 / k, 0) / (k - 1) / k)``."""
+    H, W = total.shape
+    fd = np.float64(denom)
+    fk = np.float64(k)
+    fk1 = np.float64(k - 1)
+    err = stderr.size > 0
+    for i in prange(H):
+        for j in range(W):
+            pv = (np.float64(total[i, j]) / fd + 1.0) / 2.0
+            p[i, j] = pv
+            mpm[i, j] = 1 if pv > 0.5 else (-1 if pv < 0.5 else y[i, j])
+            if err:
+                var = max(bm_sq[i, j] - bm_sum[i, j] * bm_sum[i, j] / fk, 0.0) / fk1
+                stderr[i, j] = np.sqrt(var / fk)
 
 
 @njit(cache=True, inline="always")

@@ -22,13 +22,12 @@ from dataclasses import dataclass, field
 import networkx as nx
 import numpy as np
 
-from pgm.exceptions import EvidenceError, PGMError, UnknownVariableError
+from pgm.exceptions import EvidenceError, UnknownVariableError
 
 __all__ = ["CompiledModel", "compile_model", "as_factor_graph", "resolve_seed", "ParameterError"]
 
 
-class ParameterError(PGMError, ValueError):
-    """A sampler or optimizer parameter is nonsensical (zero chains, ``thin=0``, ...)."""
+from pgm.exceptions import ParameterError  # noqa: E402  (re-exported: defined in the core)
 
 
 def as_factor_graph(model):

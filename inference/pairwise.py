@@ -58,6 +58,9 @@ __all__ = [
 
 DOMAINS = ("ising", "boltzmann")
 
+#: grid ICM runs rows in parallel only from this many sites per thread
+ICM_PARALLEL_MIN_SITES = 1 << 21
+
 
 def _check_domain(domain: str) -> str:
     if domain not in DOMAINS:
@@ -120,9 +123,12 @@ class GridIsing:
     True
     """
 
+    #: most distinct field values for the lookup-table path
+    MAX_LEVELS = 64
+
     def __init__(self, shape: tuple[int, int], field=0.0, coupling: float = 1.0, *,
                  connectivity: int = 4, diagonal_coupling: float | None = None,
-                 periodic: bool = False) -> None:
+                 periodic: bool = False, levels=None, level_index=None) -> None:
         if len(tuple(shape)) != 2:
             raise ParameterError(f"grid shape must be (rows, columns), got {shape!r}")
         H = check_positive_int("rows", shape[0], 1)
@@ -137,23 +143,125 @@ class GridIsing:
         self.coupling = float(_finite("coupling", coupling))
         jd = self.coupling if diagonal_coupling is None else diagonal_coupling
         self.diagonal_coupling = float(_finite("diagonal_coupling", jd)) if connectivity == 8 else 0.0
-        f = _finite("field", field)
-        if f.ndim == 0:
-            f = np.full((H, W), float(f))
-        if f.shape != (H, W):
-            raise CardinalityError(f"field has shape {f.shape}, the grid is {H}x{W}")
-        self.field = f
-        self._f32 = np.ascontiguousarray(f, dtype=np.float32)
-        levels, idx = np.unique(self._f32, return_inverse=True)
-        q = 9 if connectivity == 4 else 81
-        if levels.size <= 64 and levels.size * q <= max(1, H * W // 4):
-            self._levels = levels.astype(np.float32)
-            self._idx = idx.reshape(H, W).astype(np.uint8)
+        self._q = 9 if connectivity == 4 else 81
+        self._field64 = None       # float64 field, built on demand
+        self._lv64 = None
+        self._lvidx = None
+        self._f32_val = None       # float32 field, built on demand
+        self._idx_val = None       # table path: level of each site (None: not detected yet)
+        self._levels = np.zeros(1, dtype=np.float32)
+        if (levels is None) != (level_index is None):
+            raise ParameterError("levels and level_index go together")
+        if levels is not None:
+            if not (np.ndim(field) == 0 and float(field) == 0.0):
+                raise ParameterError("give either field or levels + level_index, not both")
+            self._init_levels(levels, level_index)
         else:
-            self._levels = np.zeros(1, dtype=np.float32)
-            self._idx = np.zeros((0, 0), dtype=np.uint8)
+            f = _finite("field", field)
+            if f.ndim == 0:
+                self._init_levels(f.reshape(1), None)
+            else:
+                if f.shape != (H, W):
+                    raise CardinalityError(f"field has shape {f.shape}, the grid is {H}x{W}")
+                self._field64 = f
+                self._f32_val = np.ascontiguousarray(f, dtype=np.float32)
         self._noclamp = np.zeros((0, 0), dtype=np.bool_)
         self._noclampv = np.zeros((0, 0), dtype=np.int8)
+        self._nofield = np.zeros((H, 0), dtype=np.float32)
+
+    def _init_levels(self, levels, level_index) -> None:
+        """A field given as ``levels[level_index]`` (a scalar: one level everywhere)."""
+        H, W = self.shape
+        lv64 = _finite("levels", np.asarray(levels, dtype=float)).ravel()
+        if lv64.size < 1 or lv64.size > 256:
+            raise ParameterError(f"need 1 to 256 field levels, got {lv64.size}")
+        if level_index is None:
+            idx = None
+        else:
+            idx = np.asarray(level_index)
+            if idx.shape != (H, W) or idx.dtype.kind not in "iub":
+                raise ParameterError(f"level_index must be an integer array of shape {(H, W)}")
+            idx = np.ascontiguousarray(idx, dtype=np.uint8) if idx.dtype != np.uint8 or \
+                not idx.flags.c_contiguous else idx
+            if lv64.size < 256 and int(idx.max()) >= lv64.size:
+                raise ParameterError(f"level_index has an entry >= the number of levels "
+                                     f"({lv64.size})")
+        self._lv64 = lv64
+        self._lvidx = idx
+        lv32 = lv64.astype(np.float32)
+        # distinct float32 levels (as np.unique of the whole field would see them)
+        uniq, inv = np.unique(lv32, return_inverse=True)
+        n = H * W
+        if uniq.size * self._q > max(1, n // 4) and idx is not None:
+            # small grid: the table rule depends on the levels actually used
+            used = np.zeros(uniq.size, dtype=bool)
+            used[inv[idx]] = True
+            k = int(used.sum())
+        else:
+            k = uniq.size
+        if k <= self.MAX_LEVELS and k * self._q <= max(1, n // 4):
+            if idx is None:
+                self._levels = lv32[:1].copy()
+                self._idx_val = np.zeros((H, W), dtype=np.uint8)
+            else:
+                if uniq.size < lv32.size:       # equal in float32: one level
+                    lv32 = uniq.astype(np.float32)
+                    idx = inv.astype(np.uint8)[idx]
+                elif k == 1:                    # one level used: the one-level table
+                    lv32 = lv32[idx.ravel()[:1]]
+                    idx = np.zeros((H, W), dtype=np.uint8)
+                self._levels = np.ascontiguousarray(lv32, dtype=np.float32)
+                self._idx_val = idx
+        else:
+            self._idx_val = np.zeros((0, 0), dtype=np.uint8)
+
+    # ------------------------------------------------------------ field views
+    @property
+    def field(self) -> np.ndarray:
+        """The per-site field ``h`` (float64, ``(H, W)``)."""
+        if self._field64 is None:
+            H, W = self.shape
+            if self._lvidx is None:
+                self._field64 = np.full((H, W), self._lv64[0])
+            else:
+                self._field64 = self._lv64[self._lvidx]
+        return self._field64
+
+    @property
+    def _f32(self) -> np.ndarray:
+        if self._f32_val is None:
+            H, W = self.shape
+            if self._lvidx is None:
+                self._f32_val = np.full((H, W), self._lv64[0], dtype=np.float32)
+            else:
+                self._f32_val = np.take(self._lv64.astype(np.float32), self._lvidx)
+        return self._f32_val
+
+    @property
+    def _idx(self) -> np.ndarray:
+        """Level of each site for the table path (size 0: no table)."""
+        if self._idx_val is None:
+            self._detect()
+        return self._idx_val
+
+    @_idx.setter
+    def _idx(self, value) -> None:
+        self._idx_val = value
+
+    def _detect(self) -> None:
+        """Few distinct field values? One O(n) pass that stops at the first value too many."""
+        H, W = self.shape
+        n = H * W
+        kmax = min(self.MAX_LEVELS, max(1, n // 4) // self._q)
+        self._idx_val = np.zeros((0, 0), dtype=np.uint8)
+        if kmax < 1:
+            return
+        levels = np.empty(kmax, dtype=np.float32)
+        idx = np.empty((H, W), dtype=np.uint8)
+        k = _kp().detect_levels(self._f32_val, kmax, levels, idx)
+        if k > 0:
+            self._levels = levels[:k].copy()
+            self._idx_val = idx
 
     @property
     def n_sites(self) -> int:
@@ -187,7 +295,7 @@ class GridIsing:
             vals = np.asarray(clamp_values)
             if vals.shape != self.shape:
                 raise ParameterError(f"clamp_values must have shape {self.shape}, got {vals.shape}")
-        vals = np.ascontiguousarray(vals, dtype=np.int8)
+        vals = np.array(vals, dtype=np.int8, order="C")     # never aliases the spins
         if np.any(np.abs(vals[m]) != 1):
             raise EvidenceError("clamped spins must be -1 or +1")
         s3[:, m] = vals[m]
@@ -201,7 +309,8 @@ class GridIsing:
         return np.where(rng.random(shape) < 0.5, -1, 1).astype(np.int8)
 
     def gibbs(self, spins: np.ndarray, n_sweeps: int = 1, *, beta=1.0, seed: int = 0,
-              sweep_offset: int = 0, clamp=None, clamp_values=None) -> np.ndarray:
+              sweep_offset: int = 0, clamp=None, clamp_values=None, counts=None,
+              samples=None, record_from: int = 0, thin: int = 1) -> np.ndarray:
         """``n_sweeps`` checkerboard Gibbs sweeps, in place; returns ``spins``.
 
         ``beta`` is one inverse temperature or one per sweep (annealing).  Sweep ``t``
@@ -209,20 +318,59 @@ class GridIsing:
         ``gibbs(s, 5, seed=k)`` equals ``gibbs(s, 2, seed=k)`` followed by
         ``gibbs(s, 3, seed=k, sweep_offset=2)``.  ``clamp``: bool mask of sites held
         fixed (at ``clamp_values``, default their current value).
+
+        Recording inside the kernel (a whole burn-in + sampling run in one call):
+        after each sweep ``t`` of the call with ``t >= record_from`` and ``(t -
+        record_from + 1) % thin == 0`` (record ``r = 0, 1, ...``), the spins are
+        *added* to ``counts`` (int32, the shape of ``spins``: the sums of the spins,
+        so ``P(+1) = (counts / records + 1) / 2``) and copied to ``samples[..., r, :]``
+        (int8 ``(chains, records, H*W)``, or ``(records, H*W)`` for 2-D spins).
+
+        Examples
+        --------
+        >>> g = GridIsing((16, 16), coupling=0.2)
+        >>> s = g.random_spins(seed=0)
+        >>> acc = np.zeros((16, 16), np.int32)
+        >>> _ = g.gibbs(s, 30, seed=1, counts=acc, record_from=10)     # 10 burn-in, 20 kept
+        >>> int(np.abs(acc).max()) <= 20
+        True
         """
         KP = _kp()
         n_sweeps = check_positive_int("n_sweeps", n_sweeps, 0)
         s3, orig = self._spins(spins)
         betas = _betas(beta, max(n_sweeps, 1), np.float32)
         m, vals = self._clamp(clamp, clamp_values, s3)
+        record_from = check_positive_int("record_from", record_from, 0)
+        thin = check_positive_int("thin", thin, 1)
+        C = s3.shape[0]
+        n_rec = max(0, (n_sweeps - record_from) // thin)
+        if counts is None:
+            c3 = np.zeros((0, 0, 0), dtype=np.int32)
+        else:
+            if not isinstance(counts, np.ndarray) or counts.dtype != np.int32 \
+                    or counts.shape != orig.shape or not counts.flags.c_contiguous:
+                raise ParameterError(f"counts must be a C-contiguous int32 array of shape "
+                                     f"{orig.shape}")
+            c3 = counts.reshape(s3.shape)
+        if samples is None:
+            o3 = np.zeros((0, 0, 0), dtype=np.int8)
+        else:
+            want = (n_rec, self.n_sites) if orig.ndim == 2 else (C, n_rec, self.n_sites)
+            if not isinstance(samples, np.ndarray) or samples.dtype != np.int8 \
+                    or samples.shape != want or not samples.flags.c_contiguous:
+                raise ParameterError(f"samples must be a C-contiguous int8 array of shape {want}")
+            o3 = samples.reshape(C, n_rec, self.n_sites)
         if n_sweeps:
             from pgm.inference.gibbs import use_site_parallel
 
-            kern = KP.grid_gibbs if use_site_parallel(s3.shape[0], self.n_sites, 2) \
+            kern = KP.grid_gibbs if use_site_parallel(C, self.n_sites, 2) \
                 else KP.grid_gibbs_chains
-            kern(s3, self._f32, self._idx, self._levels, np.float32(self.coupling),
-                          np.float32(self.diagonal_coupling), self.connectivity, self.periodic,
-                          betas, np.uint64(resolve_seed(seed)), int(sweep_offset), n_sweeps, m, vals)
+            idx = self._idx
+            field = self._nofield if idx.size else self._f32
+            kern(s3, field, idx, self._levels, np.float32(self.coupling),
+                 np.float32(self.diagonal_coupling), self.connectivity, self.periodic,
+                 betas, np.uint64(resolve_seed(seed)), int(sweep_offset), n_sweeps, m, vals,
+                 KP.BRACKET, c3, o3, record_from, thin)
         return orig
 
     def icm(self, spins: np.ndarray, max_sweeps: int = 100, *, clamp=None, clamp_values=None
@@ -238,9 +386,14 @@ class GridIsing:
         m, _ = self._clamp(clamp, clamp_values, s3)
         e0 = float(self.energy(s3).sum())
         energies = np.empty(max_sweeps)
-        from pgm.inference.gibbs import use_site_parallel
+        import numba
 
-        kern = KP.grid_icm if use_site_parallel(1, s3.size, 2) else KP.grid_icm_serial
+        # ICM does little work per launch (most sites keep their sign): the row-parallel
+        # kernel only pays off on big grids (measured: 2 threads on 2048x2048 were
+        # slower than one).  Both kernels give the same result.
+        par = numba.get_num_threads() > 1 and s3.size >= ICM_PARALLEL_MIN_SITES * \
+            numba.get_num_threads()
+        kern = KP.grid_icm if par else KP.grid_icm_serial
         t, conv = kern(s3, self._f32, np.float32(self.coupling),
                               np.float32(self.diagonal_coupling), self.connectivity, self.periodic,
                               m, max_sweeps, e0, energies)
@@ -679,7 +832,8 @@ class PairwiseBinaryModel:
             raise ParameterError(f"initial state must have {n} entries or shape ({chains}, {n}), "
                            f"got {np.shape(initial)}")
         s = x if self.domain == "ising" else 2 * x - 1
-        return np.ascontiguousarray(s, dtype=np.int8)
+        # always a new, writable array (never a view of ``initial`` or a broadcast)
+        return np.array(s, dtype=np.int8, order="C", copy=True)
 
     def to_values(self, spins: np.ndarray) -> np.ndarray:
         """Ising-form spins to this model's values (in a new array)."""
@@ -733,14 +887,18 @@ def _runner(model: PairwiseBinaryModel, pos, vals, seed: int, betas: np.ndarray)
             cvals = cvals.reshape(H, W)
 
         def run(x, sweep0, n_burn, n_rec, out, thin, convert=True):
+            # one kernel call: burn-in, then the records written by the kernel
             x3 = x.reshape(x.shape[0], H, W)
-            if n_burn:
-                g.gibbs(x3, n_burn, beta=betas, seed=seed, sweep_offset=sweep0, clamp=clamp,
-                        clamp_values=cvals)
-            for r in range(n_rec):
-                g.gibbs(x3, thin, beta=betas, seed=seed, sweep_offset=sweep0 + n_burn + r * thin,
-                        clamp=clamp, clamp_values=cvals)
-                out[:, r] = x
+            n = n_burn + n_rec * thin
+            rec = None
+            if n_rec:
+                rec = out if out.flags.c_contiguous and out.dtype == np.int8 else \
+                    np.empty((x.shape[0], n_rec, H * W), dtype=np.int8)
+            if n:
+                g.gibbs(x3, n, beta=betas, seed=seed, sweep_offset=sweep0, clamp=clamp,
+                        clamp_values=cvals, samples=rec, record_from=n_burn, thin=thin)
+            if rec is not None and rec is not out:
+                out[...] = rec
             if convert and model.domain == "boltzmann" and n_rec:
                 out += 1
                 out //= 2

@@ -219,9 +219,15 @@ class IsingDenoiser:
         -10.0
         """
         xx, yy = self._xy(x, y)
-        sx = int(xx.sum(dtype=np.int64))
-        sxy = int(np.multiply(xx, yy).sum(dtype=np.int64))
-        return float(self.h * sx - self.beta * self.pair_sum(xx) - self.eta * sxy)
+        return self._energy_spins(xx, yy)
+
+    def _energy_spins(self, xx: np.ndarray, yy: np.ndarray) -> float:
+        """:meth:`energy` of validated int8 spin images (the integer sums in one compiled pass)."""
+        from pgm.inference._kernels_pairwise import spin_sums
+
+        sx, sxy, pairs = spin_sums(np.ascontiguousarray(xx), np.ascontiguousarray(yy),
+                                   self.connectivity)
+        return float(self.h * int(sx) - self.beta * int(pairs) - self.eta * int(sxy))
 
     def neighbour_sums(self, x) -> np.ndarray:
         """``sum_{j in ne(i)} x_j`` for every pixel (int32; pixels outside count 0)."""
@@ -299,11 +305,16 @@ class IsingDenoiser:
 
     def grid(self, y):
         """The posterior as a :class:`~pgm.inference.pairwise.GridIsing` (checkerboard kernels)."""
+        return self._grid_spins(self._y(y))
+
+    def _grid_spins(self, yy: np.ndarray):
+        """:meth:`grid` of a validated int8 spin image: the field ``eta * y - h`` has two
+        levels, handed over with the level of each pixel (no scan of the field)."""
         from pgm.inference.pairwise import GridIsing
 
-        yy = self._y(y)
-        return GridIsing(yy.shape, field=self.field(yy), coupling=self.beta,
-                         connectivity=self.connectivity)
+        return GridIsing(yy.shape, coupling=self.beta, connectivity=self.connectivity,
+                         levels=[-self.eta - self.h, self.eta - self.h],
+                         level_index=(yy > 0).view(np.uint8))
 
     def to_factor_graph(self, y, *, max_pixels: int | None = 4096):
         """The posterior ``p(x | y)`` as a :class:`~pgm.factor_graph.FactorGraph` (small images).
@@ -369,11 +380,12 @@ class IsingDenoiser:
         max_sweeps = _int_arg("max_sweeps", max_sweeps, 1)
         x0 = yy if initial is None else self._xy(initial, yy)[0]
         t0 = time.perf_counter()
-        g = self.grid(yy)
-        s = np.ascontiguousarray(x0, dtype=np.int8).copy()
+        g = self._grid_spins(yy)
+        s = np.array(x0, dtype=np.int8, order="C")
         s, energies, converged = g.icm(s, max_sweeps)
+        energy = self._energy_spins(s, yy)
         seconds = time.perf_counter() - t0
-        return DenoiseResult(image=s, energy=self.energy(s, yy), seconds=seconds, method="icm",
+        return DenoiseResult(image=s, energy=energy, seconds=seconds, method="icm",
                              energies=np.asarray(energies), converged=bool(converged),
                              n_sweeps=int(len(energies) - 1))
 
@@ -401,6 +413,7 @@ class IsingDenoiser:
         >>> bool((r.marginals > 0.5).all()), int(r.image.sum())
         (True, 36)
         """
+        from pgm.inference import _kernels_pairwise as KP
         from pgm.inference.compiled import resolve_seed
 
         yy = self._y(y)
@@ -414,37 +427,37 @@ class IsingDenoiser:
         x0 = yy if initial is None else self._xy(initial, yy)[0]
         useed = resolve_seed(seed)
         t0 = time.perf_counter()
-        g = self.grid(yy)
+        g = self._grid_spins(yy)
         H, W = yy.shape
-        s = np.ascontiguousarray(np.broadcast_to(x0, (chains, H, W)), dtype=np.int8).copy()
-        if burn_in:
-            g.gibbs(s, burn_in, seed=useed, sweep_offset=0)
-        sweep = burn_in
+        s = np.empty((chains, H, W), dtype=np.int8)
+        s[...] = x0
         total = np.zeros((H, W), dtype=np.int64)
         bm_sum = np.zeros((H, W))      # sums over (chain, batch) of the batch means of P(+1)
         bm_sq = np.zeros((H, W))
+        with_means = n_batches * chains >= 2
+        bacc = np.zeros((chains, H, W), dtype=np.int32)
+        sweep = 0
         k = 0
-        bacc = np.empty((chains, H, W), dtype=np.int32)
-        for size in (len(b) for b in np.array_split(np.arange(n_samples), n_batches)):
-            bacc.fill(0)
-            for _ in range(size):
-                g.gibbs(s, thin, seed=useed, sweep_offset=sweep)
-                sweep += thin
-                bacc += s
-            total += bacc.sum(axis=0)
-            if n_batches * chains >= 2:
-                bm = (bacc / size + 1.0) / 2.0
-                bm_sum += bm.sum(axis=0)
-                bm_sq += np.square(bm).sum(axis=0)
+        # one kernel call per batch (burn-in included in the first): the kernel adds the
+        # spins of every recorded sweep to bacc, and fold_batch folds the batch sums
+        for b, size in enumerate(len(c) for c in np.array_split(np.arange(n_samples),
+                                                                   n_batches)):
+            nb = burn_in if b == 0 else 0
+            if b:
+                bacc.fill(0)
+            g.gibbs(s, nb + size * thin, seed=useed, sweep_offset=sweep, counts=bacc,
+                    record_from=nb, thin=thin)
+            sweep += nb + size * thin
+            KP.fold_batch(bacc, size, total, bm_sum, bm_sq, with_means)
             k += chains
-        p = (total / (chains * n_samples) + 1.0) / 2.0
-        mpm = np.where(p > 0.5, 1, np.where(p < 0.5, -1, yy)).astype(np.int8)
+        p = np.empty((H, W))
+        mpm = np.empty((H, W), dtype=np.int8)
+        stderr = np.empty((H, W)) if k >= 2 else np.empty((0, 0))
+        KP.finish_marginals(total, chains * n_samples, yy, bm_sum, bm_sq, k, p, mpm, stderr)
+        energy = self._energy_spins(mpm, yy)
         seconds = time.perf_counter() - t0
-        stderr = None
-        if k >= 2:
-            var = np.maximum(bm_sq - bm_sum * bm_sum / k, 0.0) / (k - 1)
-            stderr = np.sqrt(var / k)
-        return DenoiseResult(image=mpm, energy=self.energy(mpm, yy), seconds=seconds,
+        stderr = stderr if k >= 2 else None
+        return DenoiseResult(image=mpm, energy=energy, seconds=seconds,
                              method="gibbs", marginals=p, marginal_stderr=stderr,
                              n_sweeps=int(sweep),
                              info={"chains": chains, "n_samples": n_samples, "burn_in": burn_in,
@@ -487,8 +500,9 @@ class IsingDenoiser:
             check_schedule(schedule)
         useed = resolve_seed(seed)
         t0 = time.perf_counter()
-        g = self.grid(yy)
-        s = np.ascontiguousarray(np.broadcast_to(yy, (chains, *yy.shape)), dtype=np.int8).copy()
+        g = self._grid_spins(yy)
+        s = np.empty((chains, *yy.shape), dtype=np.int8)
+        s[...] = yy
         g.gibbs(s, len(temps), beta=1.0 / temps, seed=useed)
         before = np.atleast_1d(g.energy(s))
         n_icm = 0
@@ -497,8 +511,9 @@ class IsingDenoiser:
             n_icm = len(energies) - 1
         best = int(np.argmin(np.atleast_1d(g.energy(s))))
         x = s[best].copy()
+        energy = self._energy_spins(x, yy)
         seconds = time.perf_counter() - t0
-        return DenoiseResult(image=x, energy=self.energy(x, yy), seconds=seconds, method="anneal",
+        return DenoiseResult(image=x, energy=energy, seconds=seconds, method="anneal",
                              n_sweeps=int(len(temps)),
                              info={"chains": chains, "seed": useed, "polish_sweeps": n_icm,
                                    "energy_before_polish": float(before[best]),

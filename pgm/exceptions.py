@@ -21,6 +21,7 @@ __all__ = [
     "EvidenceError",
     "ParseError",
     "MemoryBudgetError",
+    "ParameterError",
     "ModelLoadError",
     "QueryError",
 ]
@@ -87,6 +88,10 @@ class ParseError(PGMError, ValueError):
         self.path = path
         self.line = line
         self.token = token
+
+
+class ParameterError(PGMError, ValueError):
+    """An algorithm parameter is nonsensical (zero chains, ``thin=0``, a negative rate, ...)."""
 
 
 class MemoryBudgetError(PGMError, MemoryError):

@@ -136,10 +136,10 @@ def test_grid_icm_denoises_and_is_monotone():
     f = g.local_fields(s)
     assert np.all(f * s >= 0)           # every spin agrees with its local field: local minimum
     # the row-parallel kernel gives the same result as the serial one
-    from pgm.inference import gibbs as gibbs_module
+    from pgm.inference import pairwise as pairwise_module
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(gibbs_module, "PARALLEL_MIN_UPDATES", 0)
+        mp.setattr(pairwise_module, "ICM_PARALLEL_MIN_SITES", 0)
         sp_, energies_p, ok_p = icm_grid_ising(noisy.copy(), field=1.0 * noisy, coupling=1.0)
     assert ok_p and np.array_equal(sp_, s) and np.allclose(energies_p, energies)
     # clamped sites stay put

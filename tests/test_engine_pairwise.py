@@ -382,3 +382,82 @@ def test_bad_pairwise_inputs():
     s = np.ones((4, 4), dtype=np.int8)
     with pytest.raises(PGMError, match="max_sweeps"):
         icm_grid_ising(s, max_sweeps=0)
+
+
+# ------------------------------------------------- levels, recording, regressions
+
+
+def test_levels_constructor_and_lazy_table_detection():
+    rng = np.random.default_rng(3)
+    y = np.where(rng.random((30, 40)) < 0.5, -1, 1).astype(np.int8)
+    field = 0.7 * y - 0.2
+    g_field = GridIsing((30, 40), field, 0.5)
+    g_lv = GridIsing((30, 40), coupling=0.5, levels=[0.7 * -1.0 - 0.2, 0.7 * 1.0 - 0.2],
+                     level_index=(y > 0).view(np.uint8))
+    assert g_field.uses_table and g_lv.uses_table
+    np.testing.assert_array_equal(g_lv.field, field)
+    a = g_field.random_spins(2, seed=0)
+    b = a.copy()
+    g_field.gibbs(a, 6, seed=2)
+    g_lv.gibbs(b, 6, seed=2)
+    assert np.array_equal(a, b)
+    assert g_lv.energy(a) == pytest.approx(g_field.energy(a))
+    # a random field: no table (detection stops early), bit-identical exp fallback
+    g_rand = GridIsing((30, 40), rng.normal(0, 1, (30, 40)), 0.5)
+    assert not g_rand.uses_table
+    with pytest.raises(PGMError):
+        GridIsing((30, 40), 1.0, levels=[0.0], level_index=np.zeros((30, 40), np.uint8))
+    with pytest.raises(PGMError):
+        GridIsing((30, 40), levels=[0.0, 1.0], level_index=np.full((30, 40), 2, np.uint8))
+
+
+@pytest.mark.parametrize("table", [True, False])
+def test_in_kernel_counts_and_samples_match_step_by_step(table, monkeypatch):
+    from pgm.inference import gibbs as gibbs_module
+
+    rng = np.random.default_rng(5)
+    field = 0.4 * np.sign(rng.normal(size=(20, 18))) if table else rng.normal(0, 0.4, (20, 18))
+    g = GridIsing((20, 18), field, 0.3)
+    s0 = g.random_spins(3, seed=4)
+    burn, n_rec, thin = 4, 5, 2
+    ref = s0.copy()
+    g.gibbs(ref, burn, seed=9)
+    recs = []
+    for r in range(n_rec):
+        g.gibbs(ref, thin, seed=9, sweep_offset=burn + r * thin)
+        recs.append(ref.copy())
+    recs = np.stack(recs, axis=1)                     # (chains, records, H, W)
+    for threshold in (10**9, 0):                      # chain-parallel and row-parallel kernels
+        monkeypatch.setattr(gibbs_module, "PARALLEL_MIN_UPDATES", threshold)
+        s = s0.copy()
+        counts = np.zeros(s.shape, np.int32)
+        samples = np.empty((3, n_rec, 20 * 18), np.int8)
+        g.gibbs(s, burn + n_rec * thin, seed=9, counts=counts, samples=samples,
+                record_from=burn, thin=thin)
+        assert np.array_equal(s, ref)
+        assert np.array_equal(counts, recs.sum(axis=1))
+        assert np.array_equal(samples, recs.reshape(3, n_rec, -1))
+    with pytest.raises(PGMError, match="counts"):
+        g.gibbs(s, 2, counts=np.zeros(s.shape, np.int64))
+
+
+def test_clamp_without_values_holds_current_spins():
+    g = GridIsing((12, 12), 0.0, 0.8)
+    s = g.random_spins(3, seed=1)
+    mask = np.zeros((12, 12), dtype=bool)
+    mask[::3, ::2] = True
+    held = s[0][mask].copy()
+    g.gibbs(s, 10, seed=3, clamp=mask)
+    for c in range(3):
+        assert np.array_equal(s[c][mask], held)
+
+
+def test_anneal_one_chain_with_1d_initial():
+    """Regression: a 1-D ``initial`` with one chain gave a read-only broadcast view."""
+    for m in (PairwiseBinaryModel.grid((4, 5), 0.5, 0.1),
+              PairwiseBinaryModel.from_edges(3, [(0, 1, 0.5), (1, 2, -0.5)])):
+        init = np.ones(m.n_variables, dtype=np.int8)
+        res = anneal(m, [2.0, 1.0, 0.5], chains=1, seed=0, initial=init,
+                     evidence={m.variables[0]: -1})
+        assert res.state[0] == -1
+        assert np.all(init == 1)                       # the caller's array is untouched

@@ -1,0 +1,1154 @@
+"""Binary restricted Boltzmann machines: the model, CD-k / PCD training, an estimator.
+
+An RBM over visible units ``v`` in {0,1}^D and hidden units ``h`` in {0,1}^P has
+
+    ``E(v, h) = -v^T W h - b^T v - a^T h``,     ``p(v, h) = exp(-E(v, h)) / Z``,
+
+(``b``: :attr:`RBM.visible_bias`, ``a``: :attr:`RBM.hidden_bias`), so given ``v`` the
+hidden units are independent with ``P(h_j = 1 | v) = sigmoid(v^T W + a)_j`` and given
+``h`` the visible ones with ``P(v_i = 1 | h) = sigmoid(W h + b)_i``; the free energy is
+``F(v) = -b^T v - sum_j softplus((v^T W + a)_j)`` and ``p(v) = exp(-F(v)) / Z``.
+
+* :class:`RBM`: parameters, conditionals, free energy, block Gibbs sampling (through
+  :class:`pgm.inference.pairwise.BipartiteBinary`: BLAS products for the fields,
+  the engine's Numba Bernoulli step for the draws), ``to_factor_graph()``, exact or
+  AIS likelihood (:mod:`pgm.models.rbm_likelihood`), ``.npz`` save/load.
+* :func:`cd_phases` / :func:`cd_gradient`: the CD-k / PCD statistics and estimate
+  of the log-likelihood gradient.
+* :class:`BernoulliRBM`: a scikit-learn transformer (``fit``, ``partial_fit``,
+  ``transform``, ``score_samples``, ``gibbs``) training with minibatch SGD, momentum
+  and weight decay; per-epoch history, progress bar, callback, atomic per-epoch
+  checkpoints and bit-identical ``resume``.
+
+Randomness is counter based: the draws of the Gibbs chains come from the engine's
+streams ``(seed, row, step)`` with a step counter saved in checkpoints, minibatch
+orders from ``default_rng([seed, 1, epoch])``.  A seed therefore fixes the whole run,
+and resuming from a checkpoint continues exactly as an uninterrupted run would.
+
+Examples
+--------
+>>> rng = np.random.default_rng(0)
+>>> X = (rng.random((200, 16)) < 0.3).astype(np.float32)
+>>> est = BernoulliRBM(n_components=4, n_iter=2, random_state=0).fit(X)
+>>> est.transform(X[:3]).shape
+(3, 4)
+>>> bool(np.isfinite(est.score_samples(X[:5])).all())      # exact: 2^4 hidden states
+True
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+
+from pgm.exceptions import (
+    CardinalityError,
+    EvidenceError,
+    ModelError,
+    ModelLoadError,
+    PGMError,
+)
+
+__all__ = [
+    "RBM",
+    "BernoulliRBM",
+    "CDGradient",
+    "CDPhases",
+    "TrainingDivergedError",
+    "cd_gradient",
+    "cd_phases",
+    "check_data",
+    "data_log_odds",
+    "plot_training_curves",
+    "rbm_demo_section",
+    "HISTORY_KEYS",
+]
+
+# The RBM alternates multi-threaded BLAS products with the engine's OpenMP Numba
+# kernels.  By default OpenMP threads spin for a while after each kernel and take the
+# cores from the BLAS threads: on two busy cores training and AIS ran 3-6x slower.
+# Sleeping waits fix it; this only takes effect if set before Numba's OpenMP pool
+# starts (user settings win).  TODO(lead): move to the engine (pgm.inference).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+FORMAT = "pgm-rbm"
+FORMAT_VERSION = 1
+
+#: per-epoch history columns
+HISTORY_KEYS = ("epoch", "train_recon", "val_recon", "train_free_energy", "val_free_energy",
+                "free_energy_gap", "seconds")
+
+#: largest smaller layer for which ``score_method="auto"`` enumerates (else AIS)
+EXACT_AUTO_UNITS = 20
+
+
+class TrainingDivergedError(ModelError):
+    """Training produced non-finite parameters (learning rate too large?)."""
+
+
+def _parameter_error(msg: str) -> PGMError:
+    from pgm.inference.compiled import ParameterError
+
+    return ParameterError(msg)
+
+
+def _expit(x: np.ndarray) -> np.ndarray:
+    from scipy.special import expit
+
+    return expit(x)
+
+
+def _softplus(x: np.ndarray) -> np.ndarray:
+    return np.logaddexp(0.0, x)
+
+
+# ------------------------------------------------------------------- data checks
+def check_data(X, *, n_features: int | None = None, name: str = "X",
+               dtype=np.float32) -> np.ndarray:
+    """Validate a data matrix for an RBM: 2-D, finite, values in ``[0, 1]``.
+
+    Grey levels in ``[0, 1]`` are allowed (treated as probabilities in training);
+    likelihoods are meant for binary data.  Returns a C-contiguous array of ``dtype``.
+
+    Raises
+    ------
+    EvidenceError
+        Not numeric, not 2-D, empty, NaN/inf entries or values outside ``[0, 1]``
+        (the message names the first offending entry).
+    CardinalityError
+        ``n_features`` is given and the width differs.
+
+    Examples
+    --------
+    >>> check_data([[0, 1], [1, 0.5]]).dtype
+    dtype('float32')
+    >>> check_data([[0, 255]])                     # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pgm.exceptions.EvidenceError: X has values outside [0, 1] (max 255 at row 0, column 1); ...
+    """
+    if hasattr(X, "toarray") and hasattr(X, "nnz"):   # scipy sparse
+        X = X.toarray()
+    try:
+        A = np.asarray(X)
+    except (TypeError, ValueError) as exc:
+        raise EvidenceError(f"{name} is not a numeric array: {exc}") from None
+    if A.dtype == bool:
+        A = A.astype(dtype)
+    if A.dtype.kind not in "fiu":
+        raise EvidenceError(f"{name} must be numeric, got dtype {A.dtype}")
+    if A.ndim != 2:
+        raise EvidenceError(f"{name} must be 2-D (samples x units), got shape {A.shape}"
+                            + ("; use reshape(1, -1) for one sample" if A.ndim == 1 else
+                               "; flatten images first (reshape(len(X), -1))" if A.ndim > 2 else ""))
+    if A.shape[0] == 0 or A.shape[1] == 0:
+        raise EvidenceError(f"{name} is empty (shape {A.shape})")
+    if A.dtype.kind == "f":
+        bad = ~np.isfinite(A)
+        if bad.any():
+            r, c = np.argwhere(bad)[0]
+            raise EvidenceError(f"{name} has a non-finite value {float(A[r, c])} at row {r}, "
+                                f"column {c}")
+    lo, hi = A.min(), A.max()
+    if lo < 0 or hi > 1:
+        val = lo if lo < 0 else hi
+        r, c = np.argwhere(A == val)[0]
+        what = "min" if lo < 0 else "max"
+        raise EvidenceError(
+            f"{name} has values outside [0, 1] ({what} {val:g} at row {r}, column {c}); scale grey "
+            "levels to [0, 1] (e.g. divide uint8 images by 255)")
+    if n_features is not None and A.shape[1] != n_features:
+        raise CardinalityError(f"{name} has {A.shape[1]} columns but the model has {n_features} "
+                               "visible units")
+    return np.ascontiguousarray(A, dtype=dtype)
+
+
+def data_log_odds(X, eps: float = 1e-3) -> np.ndarray:
+    """``log(p / (1 - p))`` of the column means ``p`` of ``X``, clipped to ``[eps, 1 - eps]``.
+
+    The usual initial visible biases (Hinton's guide, section 8) and the base-rate
+    model of AIS.
+
+    Examples
+    --------
+    >>> data_log_odds(np.array([[0.0, 1.0], [1.0, 1.0]])).round(3).tolist()
+    [0.0, 6.907]
+    """
+    p = np.clip(np.asarray(X, dtype=np.float64).mean(axis=0), eps, 1.0 - eps)
+    return np.log(p) - np.log1p(-p)
+
+
+# ------------------------------------------------------------------------ model
+class RBM:
+    """A binary RBM's parameters with conditionals, sampling and likelihoods.
+
+    Parameters
+    ----------
+    W : array (D, P)
+        Couplings (visible x hidden).
+    visible_bias : array (D,), optional
+        ``b`` (default zeros).
+    hidden_bias : array (P,), optional
+        ``a`` (default zeros).
+    dtype : float32 or float64
+        Storage and arithmetic precision of the sampling path (free energies and
+        likelihoods are computed in float64).
+
+    The arrays are those of :attr:`engine` (a
+    :class:`~pgm.inference.pairwise.BipartiteBinary`), so updating them in place
+    (as training does) updates the sampler.
+
+    Examples
+    --------
+    >>> rbm = RBM.random(6, 3, sigma=0.5, seed=0)
+    >>> rbm.hidden_prob(np.ones((1, 6))).shape
+    (1, 3)
+    >>> v = rbm.sample(n_chains=4, n_steps=10, seed=1)
+    >>> v.shape, bool(((v >= 0) & (v <= 1)).all())
+    ((4, 6), True)
+    """
+
+    def __init__(self, W, visible_bias=None, hidden_bias=None, *, dtype=np.float32) -> None:
+        from pgm.inference.pairwise import BipartiteBinary
+
+        W = np.asarray(W)
+        if W.ndim != 2:
+            raise CardinalityError(f"W must be 2-D (visible x hidden), got shape {W.shape}")
+        D, P = W.shape
+        if D < 1 or P < 1:
+            raise CardinalityError(f"an RBM needs at least one visible and one hidden unit, "
+                                   f"got W of shape {W.shape}")
+        b = np.zeros(D) if visible_bias is None else visible_bias
+        a = np.zeros(P) if hidden_bias is None else hidden_bias
+        dt = np.dtype(dtype)
+        if dt not in (np.float32, np.float64):
+            raise _parameter_error(f"dtype must be float32 or float64, got {dt}")
+        # engine convention: BipartiteBinary(W, visible bias, hidden bias)
+        self._engine = BipartiteBinary(W, b, a, dtype=dt)
+
+    # ------------------------------------------------------------- basics
+    @classmethod
+    def random(cls, n_visible: int, n_hidden: int, *, sigma: float = 0.1, seed: int = 0,
+               visible_bias=None, dtype=np.float32) -> RBM:
+        """``W ~ N(0, sigma^2)`` (from ``default_rng([seed, 0])``), zero hidden biases.
+
+        Examples
+        --------
+        >>> RBM.random(784, 10, seed=0).W.shape
+        (784, 10)
+        """
+        from pgm.inference.compiled import check_positive_int
+
+        D = check_positive_int("n_visible", n_visible)
+        P = check_positive_int("n_hidden", n_hidden)
+        if not (np.isfinite(sigma) and sigma >= 0):
+            raise _parameter_error(f"sigma must be >= 0 and finite, got {sigma!r}")
+        rng = np.random.default_rng([int(seed), 0])
+        W = rng.normal(0.0, float(sigma), (D, P))
+        return cls(W, visible_bias, None, dtype=dtype)
+
+    @property
+    def engine(self):
+        """The :class:`~pgm.inference.pairwise.BipartiteBinary` sharing these parameters."""
+        return self._engine
+
+    @property
+    def W(self) -> np.ndarray:
+        """Couplings ``(D, P)``."""
+        return self._engine.W
+
+    @property
+    def visible_bias(self) -> np.ndarray:
+        """``b`` ``(D,)``."""
+        return self._engine.a
+
+    @property
+    def hidden_bias(self) -> np.ndarray:
+        """``a`` ``(P,)``."""
+        return self._engine.b
+
+    @property
+    def n_visible(self) -> int:
+        return self.W.shape[0]
+
+    @property
+    def n_hidden(self) -> int:
+        return self.W.shape[1]
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._engine.dtype
+
+    def __repr__(self) -> str:
+        return f"RBM({self.n_visible} visible, {self.n_hidden} hidden, {self.dtype})"
+
+    def copy(self) -> RBM:
+        """An independent copy."""
+        return RBM(self.W.copy(), self.visible_bias.copy(), self.hidden_bias.copy(),
+                   dtype=self.dtype)
+
+    def is_finite(self) -> bool:
+        """True when every parameter is finite."""
+        return bool(np.isfinite(self.W).all() and np.isfinite(self.visible_bias).all()
+                    and np.isfinite(self.hidden_bias).all())
+
+    def _v(self, v, name="v") -> np.ndarray:
+        return check_data(v, n_features=self.n_visible, name=name, dtype=self.dtype)
+
+    def _h(self, h) -> np.ndarray:
+        return check_data(h, n_features=self.n_hidden, name="h", dtype=self.dtype)
+
+    # ---------------------------------------------------------- conditionals
+    def energy(self, v, h) -> np.ndarray:
+        """``E(v, h)`` per row (float64)."""
+        return self._engine.energy(self._v(v), self._h(h))
+
+    def free_energy(self, v) -> np.ndarray:
+        """``F(v) = -b^T v - sum_j softplus((v W + a)_j)`` per row (float64).
+
+        Examples
+        --------
+        >>> rbm = RBM(np.zeros((2, 3)))
+        >>> bool(np.isclose(rbm.free_energy([[1, 0]])[0], -3 * np.log(2)))
+        True
+        """
+        return self._engine.free_energy(self._v(v))
+
+    def hidden_prob(self, v) -> np.ndarray:
+        """``P(h_j = 1 | v) = sigmoid(v W + a)``, one row per row of ``v``."""
+        return _expit(self._engine.hidden_logits(self._v(v)))
+
+    def visible_prob(self, h) -> np.ndarray:
+        """``P(v_i = 1 | h) = sigmoid(W h + b)``, one row per row of ``h``."""
+        return _expit(self._engine.visible_logits(self._h(h)))
+
+    def sample_hidden(self, v, seed: int = 0, step: int = 0) -> np.ndarray:
+        """Draw ``h ~ P(h | v)`` (engine stream ``(seed, row, 2 step)``)."""
+        return self._engine.sample_hidden(self._v(v), seed, step)
+
+    def sample_visible(self, h, seed: int = 0, step: int = 0) -> np.ndarray:
+        """Draw ``v ~ P(v | h)`` (engine stream ``(seed, row, 2 step + 1)``)."""
+        return self._engine.sample_visible(self._h(h), seed, step)
+
+    def gibbs(self, v, n_steps: int = 1, *, seed: int = 0, step0: int = 0
+              ) -> tuple[np.ndarray, np.ndarray]:
+        """``n_steps`` block Gibbs steps from ``v``: returns ``(v, h)`` samples."""
+        return self._engine.gibbs(self._v(v), n_steps, seed=seed, step0=step0)
+
+    def reconstruct(self, v) -> np.ndarray:
+        """Mean-field reconstruction ``sigmoid(W sigmoid(v W + a) + b)`` (deterministic)."""
+        ph = _expit(self._engine.hidden_logits(self._v(v)))
+        return _expit(self._engine.visible_logits(ph))
+
+    def reconstruction_error(self, v) -> np.ndarray:
+        """Cross-entropy ``-sum_i [v_i log r_i + (1 - v_i) log(1 - r_i)]`` per row, ``r``
+        the mean-field reconstruction (computed from the logits, float64)."""
+        v = self._v(v)
+        ph = _expit(self._engine.hidden_logits(v))
+        x = self._engine.visible_logits(ph).astype(np.float64)
+        return (_softplus(x) - v * x).sum(axis=1)
+
+    def sample(self, n_chains: int = 100, n_steps: int = 1000, *, seed: int = 0, init=None,
+               mean: bool = True, shape: tuple[int, ...] | None = None) -> np.ndarray:
+        """Run ``n_chains`` block Gibbs chains for ``n_steps`` steps; return the final visibles.
+
+        Parameters
+        ----------
+        init : array (n_chains, D), optional
+            Starting visibles (default uniformly random binary units).
+        mean : bool
+            Return ``P(v = 1 | h)`` of the last step (smooth images) instead of the
+            binary sample.
+        shape : tuple, optional
+            Reshape each sample (e.g. ``(28, 28)``).
+
+        Examples
+        --------
+        >>> RBM.random(4, 2, seed=0).sample(3, 5, mean=False).shape
+        (3, 4)
+        """
+        from pgm.inference.compiled import check_positive_int
+        from pgm.inference.pairwise import sample_from_logits
+
+        n_steps = check_positive_int("n_steps", n_steps, 1)
+        if init is None:
+            n_chains = check_positive_int("n_chains", n_chains, 1)
+            v = sample_from_logits(np.zeros((n_chains, self.n_visible), dtype=self.dtype),
+                                   seed, 1)  # visible stream of step 0
+        else:
+            v = self._v(init, "init")
+        v, h = self._engine.gibbs(v, n_steps, seed=seed, step0=1)
+        out = _expit(self._engine.visible_logits(h)) if mean else v
+        return out.reshape(out.shape[0], *shape) if shape is not None else out
+
+    # ------------------------------------------------------------- core views
+    def to_factor_graph(self):
+        """The joint ``p(v, h)`` as a :class:`pgm.FactorGraph` (small RBMs only).
+
+        Variables ``"v0".."v{D-1}"``, ``"h0".."h{P-1}"`` with state 0/1; one unary
+        log-factor per unit, one pairwise log-factor per coupling.
+
+        Examples
+        --------
+        >>> fg = RBM(np.ones((2, 1))).to_factor_graph()
+        >>> sorted(map(str, fg.variables))
+        ['h0', 'v0', 'v1']
+        """
+        if self.n_visible * self.n_hidden > 10_000:
+            raise ModelError(f"to_factor_graph is for small RBMs; this one has "
+                             f"{self.n_visible}x{self.n_hidden} couplings (limit 10,000)")
+        return self._engine.to_pairwise().to_factor_graph()
+
+    # -------------------------------------------------------------- likelihood
+    def log_partition(self, method: str = "exact", **kwargs) -> float:
+        """``log Z`` by ``"exact"`` enumeration of the smaller layer or ``"ais"``.
+
+        Keyword arguments go to :func:`~pgm.models.rbm_likelihood.exact_log_partition`
+        or :func:`~pgm.models.rbm_likelihood.ais_log_partition`.
+        """
+        from pgm.models import rbm_likelihood as L
+
+        if method == "exact":
+            return L.exact_log_partition(self, **kwargs)
+        if method == "ais":
+            return L.ais_log_partition(self, **kwargs).log_z
+        raise _parameter_error(f"method must be 'exact' or 'ais', got {method!r}")
+
+    def log_likelihood(self, v, log_z: float | None = None, *, method: str = "exact",
+                       **kwargs) -> np.ndarray:
+        """``log p(v) = -F(v) - log Z`` per row (``log_z`` computed by ``method`` if not given)."""
+        if log_z is None:
+            log_z = self.log_partition(method, **kwargs)
+        return -self.free_energy(v) - float(log_z)
+
+    # ------------------------------------------------------------------ files
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the parameters to a ``.npz`` file (atomically; no pickle)."""
+        meta = {"format": FORMAT, "version": FORMAT_VERSION, "kind": "model",
+                "dtype": str(self.dtype)}
+        return _write_npz(path, {"W": self.W, "visible_bias": self.visible_bias,
+                                 "hidden_bias": self.hidden_bias}, meta)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> RBM:
+        """Read an RBM from a file written by :meth:`save` or :meth:`BernoulliRBM.save`."""
+        arrays, meta = _read_npz(path)
+        return cls(arrays["W"], arrays["visible_bias"], arrays["hidden_bias"],
+                   dtype=meta.get("dtype", "float32"))
+
+
+# ---------------------------------------------------------------------- files
+def _write_npz(path: str | os.PathLike, arrays: Mapping[str, np.ndarray], meta: dict) -> Path:
+    """``np.savez`` through a temp file in the same folder and :func:`os.replace`."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = dict(arrays)
+    payload["meta"] = np.array(json.dumps(meta, allow_nan=True))
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, **payload)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _read_npz(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict]:
+    path = Path(path)
+    if not path.exists():
+        raise ModelLoadError(f"RBM file {path} not found")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+    except (OSError, ValueError, EOFError) as exc:
+        raise ModelLoadError(f"cannot read RBM file {path}: {exc}") from None
+    if "meta" not in arrays:
+        raise ModelLoadError(f"{path} is not a pgm RBM file (no 'meta' entry)")
+    try:
+        meta = json.loads(str(arrays.pop("meta")))
+    except (TypeError, ValueError) as exc:
+        raise ModelLoadError(f"{path}: unreadable metadata: {exc}") from None
+    if meta.get("format") != FORMAT:
+        raise ModelLoadError(f"{path} is not a pgm RBM file (format {meta.get('format')!r})")
+    if int(meta.get("version", 0)) > FORMAT_VERSION:
+        raise ModelLoadError(f"{path} has format version {meta['version']}, newer than this pgm "
+                             f"({FORMAT_VERSION})")
+    for key in ("W", "visible_bias", "hidden_bias"):
+        if key not in arrays:
+            raise ModelLoadError(f"{path} lacks the array {key!r}")
+    return arrays, meta
+
+
+# ------------------------------------------------------------------ gradient
+@dataclass
+class CDPhases:
+    """The sampled statistics of one CD-k / PCD minibatch.
+
+    Attributes
+    ----------
+    data, hidden_data : arrays
+        The minibatch ``v0`` and ``P(h | v0)``.
+    negative, hidden_negative : arrays
+        The negative-phase visibles after ``k`` Gibbs steps (the new persistent
+        chains for PCD) and ``P(h | negative)``.
+    next_step : int
+        The first unused step of the random streams.
+    """
+
+    data: np.ndarray
+    hidden_data: np.ndarray
+    negative: np.ndarray
+    hidden_negative: np.ndarray
+    next_step: int
+
+
+@dataclass
+class CDGradient:
+    """A CD-k / PCD estimate of the gradient of the mean log-likelihood.
+
+    ``W = <v h^T>_data - <v h^T>_model`` and the bias terms (hidden terms from
+    probabilities, visible terms from samples); ``phases`` holds the statistics.
+    """
+
+    W: np.ndarray
+    visible_bias: np.ndarray
+    hidden_bias: np.ndarray
+    phases: CDPhases
+
+    @property
+    def next_step(self) -> int:
+        return self.phases.next_step
+
+
+def cd_phases(rbm: RBM, v0: np.ndarray, k: int = 1, *, seed: int = 0, step: int = 0,
+              chains: np.ndarray | None = None) -> CDPhases:
+    """Positive and negative phase of CD-k (or, with ``chains``, persistent CD).
+
+    Positive phase ``v0 -> P(h|v0)``; negative phase: ``k`` block Gibbs steps of the
+    engine (BLAS fields, Numba Bernoulli draws) started from ``h0 ~ P(h|v0)`` (CD)
+    or from the persistent ``chains`` (PCD).  The draws use the engine's streams
+    ``(seed, row, step ...)``; ``next_step`` says where the next call must start so
+    that no stream is reused.  ``v0`` is used as is (validate it with
+    :func:`check_data`).
+
+    Examples
+    --------
+    >>> ph = cd_phases(RBM.random(5, 3, seed=0), np.ones((4, 5), np.float32), k=2)
+    >>> ph.negative.shape, ph.hidden_negative.shape, ph.next_step
+    ((4, 5), (4, 3), 3)
+    """
+    from pgm.inference.compiled import check_positive_int
+
+    k = check_positive_int("k", k, 1)
+    eng = rbm.engine
+    h, ph0 = eng.sample_hidden(v0, seed, step, return_prob=True)
+    t = step
+    if chains is not None:
+        t += 1
+        h = eng.sample_hidden(chains, seed, t)
+    for i in range(k - 1):
+        v = eng.sample_visible(h, seed, t + i)
+        h = eng.sample_hidden(v, seed, t + i + 1)
+    v = eng.sample_visible(h, seed, t + k - 1)
+    ph = _expit(eng.hidden_logits(v))      # the last hidden layer enters as probabilities
+    return CDPhases(v0, ph0, v, ph, t + k + 1)
+
+
+def cd_gradient(rbm: RBM, v0: np.ndarray, k: int = 1, *, seed: int = 0, step: int = 0,
+                chains: np.ndarray | None = None) -> CDGradient:
+    """CD-k (or PCD) estimate of the gradient of the mean log-likelihood on a minibatch.
+
+    See :func:`cd_phases` for the sampling.
+
+    Examples
+    --------
+    >>> rbm = RBM.random(5, 3, seed=0)
+    >>> g = cd_gradient(rbm, np.ones((4, 5), np.float32), k=2, seed=0)
+    >>> g.W.shape, g.next_step
+    ((5, 3), 3)
+    """
+    p = cd_phases(rbm, v0, k, seed=seed, step=step, chains=chains)
+    m, n = len(p.data), len(p.negative)
+    W = p.data.T @ p.hidden_data / m - p.negative.T @ p.hidden_negative / n
+    return CDGradient(W=W, visible_bias=p.data.mean(axis=0) - p.negative.mean(axis=0),
+                      hidden_bias=p.hidden_data.mean(axis=0) - p.hidden_negative.mean(axis=0),
+                      phases=p)
+
+
+# ----------------------------------------------------------------- estimator
+def _seed_from(random_state) -> int:
+    if random_state is None:
+        return int(np.random.SeedSequence().generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+    if isinstance(random_state, (bool, np.bool_)):
+        raise _parameter_error(f"random_state must be an int, None or a generator, got {random_state!r}")
+    if isinstance(random_state, (int, np.integer)):
+        if random_state < 0:
+            raise _parameter_error(f"random_state must be >= 0, got {random_state}")
+        return int(random_state)
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(0, 2**62))
+    if isinstance(random_state, np.random.RandomState):
+        return int(random_state.randint(0, 2**31 - 1))
+    raise _parameter_error(f"random_state must be an int, None or a generator, got {random_state!r}")
+
+
+def _derived_seed(seed: int, purpose: int) -> int:
+    return int(np.random.SeedSequence([seed, purpose]).generate_state(1, dtype=np.uint64)[0])
+
+
+_JSON_PARAMS = ("n_components", "learning_rate", "batch_size", "n_iter", "k", "persistent",
+                "momentum", "weight_decay", "sigma", "init_visible_bias", "dtype",
+                "score_method", "monitor_size")
+
+
+class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Binary RBM trained by CD-k or persistent CD (scikit-learn transformer).
+
+    Like :class:`sklearn.neural_network.BernoulliRBM` (``transform`` gives
+    ``P(h = 1 | v)``, ``gibbs`` one block Gibbs step), with CD-k for any ``k``,
+    PCD, momentum, weight decay, float32 arithmetic, exact/AIS likelihoods,
+    per-epoch monitoring and checkpoints.
+
+    Parameters
+    ----------
+    n_components : int
+        Hidden units ``P``.
+    learning_rate : float
+        SGD step size (per example: the gradient is a minibatch mean).
+    batch_size : int
+        Minibatch size (also the number of persistent chains).
+    n_iter : int
+        Epochs; with ``resume`` the total, counting the epochs already done.
+    k : int
+        Gibbs steps of the negative phase.
+    persistent : bool
+        Persistent CD (the negative chains carry over between minibatches).
+    momentum : float
+        Velocity decay ``mu``: ``vel = mu vel + lr (grad - weight_decay W)``, ``W += vel``.
+    weight_decay : float
+        L2 penalty on ``W`` (default 2e-4, as in Hinton & Salakhutdinov's code).
+    sigma : float
+        Standard deviation of the initial weights (0.1, as in the seed problems;
+        Hinton's guide suggests 0.01 - smaller weights start closer to the
+        independent model and mix faster in early epochs).
+    init_visible_bias : bool
+        Start the visible biases at the log-odds of the data means (else zero).
+    dtype : {"float32", "float64"}
+    score_method : {"auto", "exact", "ais"}
+        How :meth:`score_samples` gets ``log Z``; ``"auto"``: exact when the smaller
+        layer has at most 20 units, else AIS (slow for large models).
+    monitor_size : int
+        Training (and validation) rows used for the per-epoch monitors.
+    verbose : bool
+        Progress bar (only on a terminal).
+    random_state : int, None, numpy Generator or RandomState
+        Seed of the whole run; ``None`` draws one (kept in ``seed_`` and in checkpoints).
+    checkpoint : path, optional
+        File rewritten atomically after every epoch (parameters, momentum buffers,
+        persistent chains, step counter, history).
+    resume : bool
+        If ``checkpoint`` exists, ``fit`` continues from it (same result as an
+        uninterrupted run on the same data); otherwise it starts afresh.
+    callback : callable, optional
+        ``callback(estimator, record)`` after every epoch (``record``: that epoch's
+        history row); returning True stops training.
+
+    Attributes
+    ----------
+    rbm_ : RBM
+    components_ : array (P, D)
+        ``W^T`` (scikit-learn's layout).
+    intercept_hidden_, intercept_visible_ : arrays
+    history_ : dict of lists
+        One entry per epoch for each of :data:`HISTORY_KEYS`.
+    seed_, step_, epoch_ : int
+
+    Examples
+    --------
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> rng = np.random.default_rng(0)
+    >>> X = (rng.random((60, 8)) < 0.5).astype(float); y = X[:, 0] > 0
+    >>> pipe = make_pipeline(BernoulliRBM(n_components=4, n_iter=1, random_state=0),
+    ...                      LogisticRegression()).fit(X, y)
+    >>> pipe.predict(X[:2]).shape
+    (2,)
+    """
+
+    def __init__(self, n_components: int = 256, *, learning_rate: float = 0.1,
+                 batch_size: int = 100, n_iter: int = 10, k: int = 1, persistent: bool = False,
+                 momentum: float = 0.5, weight_decay: float = 2e-4, sigma: float = 0.1,
+                 init_visible_bias: bool = True, dtype: str = "float32",
+                 score_method: str = "auto", monitor_size: int = 1000, verbose: bool = False,
+                 random_state=None, checkpoint: str | os.PathLike | None = None,
+                 resume: bool = False, callback: Callable | None = None) -> None:
+        self.n_components = n_components
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.n_iter = n_iter
+        self.k = k
+        self.persistent = persistent
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+        self.sigma = sigma
+        self.init_visible_bias = init_visible_bias
+        self.dtype = dtype
+        self.score_method = score_method
+        self.monitor_size = monitor_size
+        self.verbose = verbose
+        self.random_state = random_state
+        self.checkpoint = checkpoint
+        self.resume = resume
+        self.callback = callback
+
+    # ------------------------------------------------------------ attributes
+    @property
+    def components_(self) -> np.ndarray:
+        return self._fitted().W.T
+
+    @property
+    def intercept_hidden_(self) -> np.ndarray:
+        return self._fitted().hidden_bias
+
+    @property
+    def intercept_visible_(self) -> np.ndarray:
+        return self._fitted().visible_bias
+
+    def _fitted(self) -> RBM:
+        from sklearn.exceptions import NotFittedError
+
+        rbm = self.__dict__.get("rbm_")
+        if rbm is None:
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit first")
+        return rbm
+
+    def _check_params(self) -> None:
+        from pgm.inference.compiled import check_positive_int
+
+        check_positive_int("n_components", self.n_components)
+        check_positive_int("batch_size", self.batch_size)
+        check_positive_int("n_iter", self.n_iter, 0)
+        check_positive_int("k", self.k)
+        check_positive_int("monitor_size", self.monitor_size)
+        for name, lo in (("learning_rate", 0.0), ("weight_decay", 0.0), ("sigma", 0.0)):
+            val = getattr(self, name)
+            if not (isinstance(val, (int, float, np.floating, np.integer)) and np.isfinite(val)
+                    and val >= lo):
+                raise _parameter_error(f"{name} must be a finite number >= {lo}, got {val!r}")
+        if not (np.isfinite(self.momentum) and 0 <= self.momentum < 1):
+            raise _parameter_error(f"momentum must be in [0, 1), got {self.momentum!r}")
+        if str(self.dtype) not in ("float32", "float64"):
+            raise _parameter_error(f"dtype must be 'float32' or 'float64', got {self.dtype!r}")
+        if self.score_method not in ("auto", "exact", "ais"):
+            raise _parameter_error(f"score_method must be 'auto', 'exact' or 'ais', got "
+                                   f"{self.score_method!r}")
+
+    @property
+    def _dt(self) -> np.dtype:
+        return np.dtype(str(self.dtype))
+
+    # ------------------------------------------------------------- state
+    def _init_state(self, X: np.ndarray) -> None:
+        self.seed_ = _seed_from(self.random_state)
+        D = X.shape[1]
+        b = data_log_odds(X) if self.init_visible_bias else None
+        self.rbm_ = RBM.random(D, self.n_components, sigma=self.sigma, seed=self.seed_,
+                               visible_bias=b, dtype=self._dt)
+        self.n_features_in_ = D
+        self._n_features_out = self.n_components
+        self.velocity_ = tuple(np.zeros_like(p) for p in self._params())
+        self.step_ = 0
+        self.epoch_ = 0
+        self.history_ = {key: [] for key in HISTORY_KEYS}
+        self._version = 0
+        self._sample_step = 0
+        self.__dict__.pop("_log_z_cache", None)
+        if self.persistent:
+            from pgm.inference.pairwise import sample_bernoulli
+
+            rng = np.random.default_rng([self.seed_, 2])
+            idx = rng.integers(0, X.shape[0], self.batch_size)
+            self.chains_ = sample_bernoulli(X[idx], _derived_seed(self.seed_, 2), 0)
+        else:
+            self.chains_ = None
+
+    def _params(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        r = self.rbm_
+        return r.W, r.visible_bias, r.hidden_bias
+
+    def _snapshot(self) -> dict:
+        return {"params": [p.copy() for p in self._params()],
+                "velocity": [u.copy() for u in self.velocity_],
+                "chains": None if self.chains_ is None else self.chains_.copy(),
+                "step": self.step_}
+
+    def _restore(self, snap: dict) -> None:
+        for p, s in zip(self._params(), snap["params"]):
+            p[...] = s
+        for u, s in zip(self.velocity_, snap["velocity"]):
+            u[...] = s
+        self.chains_ = snap["chains"]
+        self.step_ = snap["step"]
+        self._version += 1
+
+    # --------------------------------------------------------------- update
+    def _update(self, v0: np.ndarray) -> bool:
+        """One SGD step on a minibatch; False if the parameters became non-finite.
+
+        ``vel = mu vel + lr (<v h>_data - <v h>_model - weight_decay W)``, ``W += vel``:
+        one BLAS product of the stacked phases (scaled by ``+-lr/m``) into a reused
+        buffer, then in-place updates.
+        """
+        p = cd_phases(self.rbm_, v0, self.k, seed=self.seed_, step=self.step_,
+                      chains=self.chains_)
+        self.step_ = p.next_step
+        if self.persistent:
+            self.chains_ = p.negative
+        lr, mu = float(self.learning_rate), float(self.momentum)
+        m, n = len(p.data), len(p.negative)
+        W, b, a = self._params()
+        vW, vb, va = self.velocity_
+        buf = self.__dict__.get("_buf")
+        if buf is None or buf.shape != W.shape or buf.dtype != W.dtype:
+            buf = self._buf = np.empty_like(W)
+        with np.errstate(over="ignore", invalid="ignore"):
+            V = np.concatenate([p.data, p.negative])
+            H = np.concatenate([p.hidden_data * (lr / m), p.hidden_negative * (-lr / n)])
+            np.matmul(V.T, H, out=buf)
+            vW *= mu
+            vW += buf
+            if self.weight_decay:
+                np.multiply(W, lr * float(self.weight_decay), out=buf)
+                vW -= buf
+            W += vW
+            vb *= mu
+            vb += lr * (p.data.mean(axis=0) - p.negative.mean(axis=0))
+            va *= mu
+            va += H.sum(axis=0)
+            b += vb
+            a += va
+            self._version += 1
+            return bool(np.isfinite(vW.sum(dtype=np.float64)) and np.isfinite(vb.sum())
+                        and np.isfinite(va.sum()))
+
+    def _monitor(self, Xm: np.ndarray, Vm: np.ndarray | None) -> dict[str, float]:
+        r = self.rbm_
+        tr = float(r.reconstruction_error(Xm).mean())
+        ftr = float(r.free_energy(Xm).mean())
+        if Vm is None:
+            return {"train_recon": tr, "val_recon": math.nan, "train_free_energy": ftr,
+                    "val_free_energy": math.nan, "free_energy_gap": math.nan}
+        va = float(r.reconstruction_error(Vm).mean())
+        fva = float(r.free_energy(Vm).mean())
+        return {"train_recon": tr, "val_recon": va, "train_free_energy": ftr,
+                "val_free_energy": fva, "free_energy_gap": fva - ftr}
+
+    def _monitor_rows(self, n: int, purpose: int) -> np.ndarray:
+        m = min(n, int(self.monitor_size))
+        return np.sort(np.random.default_rng([self.seed_, purpose]).choice(n, m, replace=False))
+
+    def _train(self, X: np.ndarray, X_val: np.ndarray | None) -> None:
+        from tqdm import tqdm
+
+        n = X.shape[0]
+        bs = int(self.batch_size)
+        n_batches = -(-n // bs)
+        Xm = X[self._monitor_rows(n, 3)]
+        Vm = None if X_val is None else X_val[self._monitor_rows(X_val.shape[0], 4)]
+        show = bool(self.verbose) and sys.stderr.isatty()
+        for epoch in range(self.epoch_, int(self.n_iter)):
+            t0 = time.perf_counter()
+            snap = self._snapshot()
+            perm = np.random.default_rng([self.seed_, 1, epoch]).permutation(n)
+            with tqdm(total=n_batches, desc=f"epoch {epoch + 1}/{self.n_iter}", leave=False,
+                      disable=not show, unit="batch") as bar:
+                for bi in range(n_batches):
+                    v0 = X[perm[bi * bs:(bi + 1) * bs]]
+                    if not self._update(v0):
+                        self._restore(snap)
+                        kept = (f"; the checkpoint {self.checkpoint} (epoch {self.epoch_}) is kept"
+                                if self.checkpoint else "")
+                        raise TrainingDivergedError(
+                            f"training diverged in epoch {epoch + 1}, minibatch {bi + 1}: the "
+                            f"parameters became non-finite (learning_rate={self.learning_rate} "
+                            f"is probably too large); parameters restored to the end of epoch "
+                            f"{self.epoch_}{kept}")
+                    bar.update()
+            if not self.rbm_.is_finite():  # pragma: no cover - caught per batch
+                self._restore(snap)
+                raise TrainingDivergedError(f"training diverged in epoch {epoch + 1}")
+            record = {"epoch": epoch + 1, **self._monitor(Xm, Vm),
+                      "seconds": time.perf_counter() - t0}
+            self.epoch_ = epoch + 1
+            for key in HISTORY_KEYS:
+                self.history_[key].append(record[key])
+            if show:
+                tqdm.write(f"epoch {epoch + 1}: recon {record['train_recon']:.2f} "
+                           f"(val {record['val_recon']:.2f}), F gap "
+                           f"{record['free_energy_gap']:.2f}, {record['seconds']:.1f}s",
+                           file=sys.stderr)
+            if self.checkpoint:
+                self.save(self.checkpoint)
+            if self.callback is not None and self.callback(self, record) is True:
+                break
+
+    # ---------------------------------------------------------- sklearn API
+    def fit(self, X, y=None, X_val=None) -> BernoulliRBM:
+        """Train for ``n_iter`` epochs (or up to it, resuming from ``checkpoint``).
+
+        ``X_val``: optional validation data for the per-epoch monitors.
+        """
+        self._check_params()
+        X = check_data(X, dtype=self._dt)
+        Xv = None if X_val is None else check_data(X_val, n_features=X.shape[1], name="X_val",
+                                                    dtype=self._dt)
+        if self.resume and self.checkpoint and Path(self.checkpoint).exists():
+            self._load_state(self.checkpoint, n_features=X.shape[1])
+        else:
+            self._init_state(X)
+        self._train(X, Xv)
+        return self
+
+    def partial_fit(self, X, y=None) -> BernoulliRBM:
+        """One SGD step with ``X`` as the minibatch (initialises the model first)."""
+        self._check_params()
+        if "rbm_" not in self.__dict__:
+            X = check_data(X, dtype=self._dt)
+            self._init_state(X)
+        else:
+            X = check_data(X, n_features=self.n_features_in_, dtype=self._dt)
+        snap = self._snapshot()
+        if not self._update(X):
+            self._restore(snap)
+            raise TrainingDivergedError(
+                f"partial_fit diverged: the parameters became non-finite (learning_rate="
+                f"{self.learning_rate} is probably too large); the update was undone")
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        """``P(h = 1 | v)`` for each row of ``X``."""
+        rbm = self._fitted()
+        return rbm.hidden_prob(check_data(X, n_features=rbm.n_visible, dtype=self._dt))
+
+    def gibbs(self, v) -> np.ndarray:
+        """One block Gibbs step ``v -> h -> v`` (binary samples; a new stream each call)."""
+        rbm = self._fitted()
+        v = check_data(v, n_features=rbm.n_visible, name="v", dtype=self._dt)
+        step = self.__dict__.get("_sample_step", 0)
+        self._sample_step = step + 1
+        return rbm.gibbs(v, 1, seed=_derived_seed(self.seed_, 5), step0=step)[0]
+
+    def sample(self, n_chains: int = 100, n_steps: int = 1000, *, seed: int = 0,
+               mean: bool = True) -> np.ndarray:
+        """Samples of the model: see :meth:`RBM.sample`."""
+        return self._fitted().sample(n_chains, n_steps, seed=seed, mean=mean)
+
+    def log_partition(self) -> float:
+        """``log Z`` by :attr:`score_method` (cached until the parameters change)."""
+        rbm = self._fitted()
+        method = self.score_method
+        if method == "auto":
+            method = "exact" if min(rbm.n_visible, rbm.n_hidden) <= EXACT_AUTO_UNITS else "ais"
+        key = (self.__dict__.get("_version", 0), method)
+        cache = self.__dict__.get("_log_z_cache")
+        if cache is not None and cache[0] == key:
+            return cache[1]
+        kwargs = {"seed": self.seed_} if method == "ais" else {}
+        value = rbm.log_partition(method, **kwargs)
+        self._log_z_cache = (key, value)
+        return value
+
+    def score_samples(self, X) -> np.ndarray:
+        """``log p(v)`` per row (``-F(v) - log Z``; see :attr:`score_method`)."""
+        rbm = self._fitted()
+        X = check_data(X, n_features=rbm.n_visible, dtype=self._dt)
+        return -rbm.free_energy(X) - self.log_partition()
+
+    def score(self, X, y=None) -> float:
+        """Mean log-likelihood of the rows of ``X``."""
+        return float(np.mean(self.score_samples(X)))
+
+    # ------------------------------------------------------------------ files
+    def _meta(self) -> dict[str, Any]:
+        return {"format": FORMAT, "version": FORMAT_VERSION, "kind": "estimator",
+                "dtype": str(self._dt),
+                "params": {p: (getattr(self, p).item() if isinstance(getattr(self, p), np.generic)
+                               else getattr(self, p)) for p in _JSON_PARAMS},
+                "seed": int(self.seed_), "step": int(self.step_), "epoch": int(self.epoch_),
+                "n_features_in": int(self.n_features_in_),
+                "history": {k: [float(x) for x in v] for k, v in self.history_.items()}}
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the model, hyperparameters, history and training state to ``.npz`` (atomic)."""
+        rbm = self._fitted()
+        arrays = {"W": rbm.W, "visible_bias": rbm.visible_bias, "hidden_bias": rbm.hidden_bias,
+                  "velocity_W": self.velocity_[0], "velocity_visible_bias": self.velocity_[1],
+                  "velocity_hidden_bias": self.velocity_[2]}
+        if self.chains_ is not None:
+            arrays["chains"] = self.chains_
+        return _write_npz(path, arrays, self._meta())
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> BernoulliRBM:
+        """An estimator from :meth:`save` (or a plain :meth:`RBM.save` file: no history)."""
+        arrays, meta = _read_npz(path)
+        params = dict(meta.get("params", {}))
+        rbm = RBM(arrays["W"], arrays["visible_bias"], arrays["hidden_bias"],
+                  dtype=meta.get("dtype", "float32"))
+        params.setdefault("n_components", rbm.n_hidden)
+        params.setdefault("dtype", str(rbm.dtype))
+        est = cls(**{k: v for k, v in params.items() if k in _JSON_PARAMS})
+        est._set_state(arrays, meta, rbm)
+        return est
+
+    def _set_state(self, arrays: dict, meta: dict, rbm: RBM) -> None:
+        self.rbm_ = rbm
+        self.n_features_in_ = rbm.n_visible
+        self._n_features_out = rbm.n_hidden
+        self.seed_ = int(meta.get("seed", 0))
+        self.step_ = int(meta.get("step", 0))
+        self.epoch_ = int(meta.get("epoch", 0))
+        vel = []
+        for key, p in zip(("velocity_W", "velocity_visible_bias", "velocity_hidden_bias"),
+                          self._params()):
+            u = arrays.get(key)
+            vel.append(np.zeros_like(p) if u is None else np.array(u, dtype=p.dtype))
+            if vel[-1].shape != p.shape:
+                raise ModelLoadError(f"{key} has shape {vel[-1].shape}, expected {p.shape}")
+        self.velocity_ = tuple(vel)
+        ch = arrays.get("chains")
+        self.chains_ = None if ch is None else np.ascontiguousarray(ch, dtype=rbm.dtype)
+        hist = meta.get("history") or {}
+        self.history_ = {k: [float(x) for x in hist.get(k, [])] for k in HISTORY_KEYS}
+        self._version = self.__dict__.get("_version", 0) + 1
+        self._sample_step = 0
+        self.__dict__.pop("_log_z_cache", None)
+
+    def _load_state(self, path, n_features: int) -> None:
+        arrays, meta = _read_npz(path)
+        rbm = RBM(arrays["W"], arrays["visible_bias"], arrays["hidden_bias"], dtype=self._dt)
+        if rbm.n_visible != n_features:
+            raise CardinalityError(f"checkpoint {path} has {rbm.n_visible} visible units but the "
+                                   f"data has {n_features} columns")
+        if rbm.n_hidden != self.n_components:
+            raise CardinalityError(f"checkpoint {path} has {rbm.n_hidden} hidden units, "
+                                   f"n_components is {self.n_components}")
+        has_chains = "chains" in arrays
+        if has_chains != bool(self.persistent) or (
+                has_chains and arrays["chains"].shape[0] != self.batch_size):
+            raise _parameter_error(f"checkpoint {path} was written with persistent="
+                                   f"{has_chains} and other chains; resume with the same "
+                                   "persistent and batch_size")
+        self._set_state(arrays, meta, rbm)
+
+
+# ---------------------------------------------------------------- plotting
+def plot_training_curves(history: Mapping[str, list], path: str | os.PathLike) -> Path:
+    """PNG with the reconstruction errors and the free-energy gap per epoch (atomic).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> h = {"epoch": [1, 2], "train_recon": [60.0, 50.0], "val_recon": [61.0, 52.0],
+    ...      "free_energy_gap": [0.1, 0.3]}
+    >>> plot_training_curves(h, os.path.join(tempfile.mkdtemp(), "c.png")).suffix
+    '.png'
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    from pgm.demo import atomic_write_bytes
+
+    ep = np.asarray(history.get("epoch", []), dtype=float)
+    fig = Figure(figsize=(9, 3.4))
+    ax1, ax2 = fig.subplots(1, 2)
+    ax1.plot(ep, history.get("train_recon", []), "o-", label="training subset")
+    val = np.asarray(history.get("val_recon", []), dtype=float)
+    if val.size and np.isfinite(val).any():
+        ax1.plot(ep, val, "s-", label="validation")
+    ax1.set_xlabel("epoch")
+    ax1.set_ylabel("reconstruction cross-entropy (nats/image)")
+    ax1.legend()
+    gap = np.asarray(history.get("free_energy_gap", []), dtype=float)
+    ax2.plot(ep, gap, "o-", color="C2")
+    ax2.axhline(0.0, color="grey", lw=0.8)
+    ax2.set_xlabel("epoch")
+    ax2.set_ylabel("mean F(validation) - mean F(train)")
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100)
+    return atomic_write_bytes(path, buf.getvalue())
+
+
+# -------------------------------------------------------------------- demo
+def rbm_demo_section(out_dir: str | os.PathLike, quick: bool = False) -> list[str]:
+    """Train a small RBM on scikit-learn's 8x8 digits; write filters and samples PNGs.
+
+    Returns Markdown lines for ``pgm demo`` (a few seconds; ``quick``: fewer epochs).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> lines = rbm_demo_section(tempfile.mkdtemp(), quick=True)   # doctest: +SKIP
+    """
+    from pgm.models import rbm_likelihood as L
+    from pgm.models.tiles import save_tiles, tile_filters
+    from sklearn.datasets import load_digits
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    X = (load_digits().data / 16.0 > 0.5).astype(np.float32)
+    train, val = X[:1500], X[1500:]
+    epochs = 10 if quick else 30
+    t0 = time.perf_counter()
+    est = BernoulliRBM(n_components=16, n_iter=epochs, learning_rate=0.05, batch_size=20,
+                       k=1, random_state=0)
+    ll0 = L.average_log_likelihood(RBM.random(64, 16, seed=0, visible_bias=data_log_odds(train)),
+                                   val).mean
+    est.fit(train, X_val=val)
+    secs = time.perf_counter() - t0
+    rbm = est.rbm_
+    exact = L.average_log_likelihood(rbm, val, method="exact")
+    n_temps = 1000 if quick else 4000
+    ais = L.ais_log_partition(rbm, data=train, n_runs=100, betas=L.ais_betas(n_temps), seed=0)
+    tile_path = save_tiles(out / "rbm_filters.png", tile_filters(rbm.W, (8, 8), scale=4))
+    samples = rbm.sample(64, 200 if quick else 1000, seed=0)
+    sample_path = save_tiles(out / "rbm_samples.png", samples.reshape(-1, 8, 8), scale=4)
+    h = est.history_
+    lines = [
+        f"Binary RBM with 16 hidden units trained by CD-1 on {len(train)} binarized 8x8 "
+        f"scikit-learn digits ({epochs} epochs, {secs:.1f} s, seed 0).",
+        "",
+        "| | value |",
+        "|---|---|",
+        f"| reconstruction error, training subset (first → last epoch) | "
+        f"{h['train_recon'][0]:.2f} → {h['train_recon'][-1]:.2f} nats |",
+        f"| reconstruction error, validation | {h['val_recon'][0]:.2f} → "
+        f"{h['val_recon'][-1]:.2f} nats |",
+        f"| free-energy gap (validation − training) | {h['free_energy_gap'][-1]:+.2f} |",
+        f"| exact log Z (2^16 hidden states) | {exact.log_z:.4f} |",
+        f"| AIS log Z (100 runs, {n_temps} temperatures) | {ais.log_z:.4f} ± "
+        f"{3 * ais.log_z_std:.4f} |",
+        f"| validation log-likelihood before → after training | {ll0:.2f} → {exact.mean:.2f} "
+        "nats/image |",
+        "",
+        f"Filters: `{tile_path.name}`; 64 chains after {200 if quick else 1000} Gibbs steps: "
+        f"`{sample_path.name}`.",
+    ]
+    return lines

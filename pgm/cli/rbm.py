@@ -1,0 +1,285 @@
+"""``pgm rbm``: train, score and sample binary restricted Boltzmann machines.
+
+Examples::
+
+    pgm rbm train --data digits --hidden 64 --epochs 20 --out runs/digits
+    pgm rbm train --data mnist --hidden 500 --k 1 --epochs 10 --out runs/cd1 [--resume]
+    pgm rbm score runs/cd1/model.npz --data mnist --method ais --json
+    pgm rbm sample runs/cd1/model.npz --chains 100 --steps 1000 -o samples.png
+
+``--data``: ``mnist`` (``$PGM_DATA_DIR/mnist``; validation: the test set),
+``digits`` (scikit-learn's 8x8 digits scaled to [0, 1], offline) or a ``.npy`` /
+``.npz`` file (an array of rows or images; an ``.npz`` may hold ``train`` and
+``validation``/``test`` arrays).  Grey levels are thresholded at 0.5 unless
+``--no-binarize``.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+__all__ = ["add_parser", "run", "load_data"]
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Register ``pgm rbm`` and its subcommands (argparse only)."""
+    p = subparsers.add_parser("rbm", help="train, score and sample binary RBMs",
+                              description="Binary restricted Boltzmann machines: CD-k / PCD "
+                                          "training, exact and AIS log-likelihoods, sampling.")
+    sub = p.add_subparsers(dest="rbm_command", metavar="ACTION")
+
+    def data_args(q, default=None):
+        q.add_argument("--data", default=default, required=default is None,
+                       help="mnist, digits, or a .npy/.npz file of rows in [0, 1]")
+        q.add_argument("--binarize", action=argparse.BooleanOptionalAction, default=True,
+                       help="threshold grey levels at 0.5 (default on)")
+        q.add_argument("--limit", type=int, default=None, help="use only the first N rows")
+
+    t = sub.add_parser("train", help="train an RBM by CD-k or PCD",
+                       description="Train an RBM; writes model.npz, checkpoint.npz, "
+                                   "history.csv/.json, filters.png and curves.png to --out.")
+    data_args(t)
+    t.add_argument("--hidden", type=int, default=100, help="hidden units (default 100)")
+    t.add_argument("--k", type=int, default=1, help="Gibbs steps per update (default 1)")
+    t.add_argument("--persistent", action="store_true", help="persistent CD")
+    t.add_argument("--epochs", type=int, default=10, help="epochs in total (default 10)")
+    t.add_argument("--lr", type=float, default=0.1, help="learning rate (default 0.1)")
+    t.add_argument("--batch-size", type=int, default=100, help="minibatch size (default 100)")
+    t.add_argument("--momentum", type=float, default=0.5, help="momentum (default 0.5)")
+    t.add_argument("--weight-decay", type=float, default=2e-4, help="L2 on W (default 2e-4)")
+    t.add_argument("--sigma", type=float, default=0.1, help="initial weight std (default 0.1)")
+    t.add_argument("--val-fraction", type=float, default=0.1,
+                   help="held-out fraction when the data has no validation set (default 0.1)")
+    t.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    t.add_argument("--out", default="rbm-out", help="output folder (default rbm-out)")
+    t.add_argument("--resume", action="store_true",
+                   help="continue from OUT/checkpoint.npz up to --epochs")
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.set_defaults(run=run)
+
+    s = sub.add_parser("score", help="average log-likelihood (exact or AIS)")
+    s.add_argument("model", help="a model .npz written by pgm rbm train")
+    data_args(s, default="mnist")
+    s.add_argument("--split", choices=("test", "train"), default="test",
+                   help="mnist/digits split to score (default test)")
+    s.add_argument("--method", choices=("exact", "ais"), default="exact")
+    s.add_argument("--runs", type=int, default=100, help="AIS runs (default 100)")
+    s.add_argument("--temperatures", type=int, default=None,
+                   help="AIS temperatures (default 14,500 as in Salakhutdinov & Murray)")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--json", action="store_true", help="print the result as JSON")
+    s.set_defaults(run=run)
+
+    g = sub.add_parser("sample", help="run Gibbs chains and tile the samples into a PNG")
+    g.add_argument("model", help="a model .npz written by pgm rbm train")
+    g.add_argument("--chains", type=int, default=100)
+    g.add_argument("--steps", type=int, default=1000)
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--shape", default=None, help="image shape HxW (default: square)")
+    g.add_argument("--binary", action="store_true",
+                   help="tile binary samples instead of P(v=1|h) of the last step")
+    g.add_argument("-o", "--output", default="samples.png")
+    g.set_defaults(run=run)
+    p.set_defaults(run=run)
+    return p
+
+
+# ------------------------------------------------------------------ data
+def load_data(spec: str, *, binarize: bool = True, limit: int | None = None,
+              split: str = "train", val_fraction: float = 0.1, seed: int = 0):
+    """``(data, validation or None, image shape or None)`` for ``--data``.
+
+    ``split="test"`` returns the test rows as ``data`` (mnist, digits' held-out part).
+    """
+    from pathlib import Path
+
+    import numpy as np
+
+    from pgm.exceptions import ModelLoadError
+    from pgm.inference.compiled import ParameterError
+
+    if not 0 <= val_fraction < 1:
+        raise ParameterError(f"--val-fraction must be in [0, 1), got {val_fraction}")
+
+    def rows(a):
+        a = np.asarray(a)
+        if a.ndim > 2:
+            a = a.reshape(len(a), -1)
+        if a.dtype == np.uint8:
+            a = a / 255.0
+        a = a[:limit] if limit is not None else a
+        return (a > 0.5).astype(np.float32) if binarize else a.astype(np.float32)
+
+    def split_off(a):
+        n_val = int(round(len(a) * val_fraction))
+        if n_val == 0 or n_val >= len(a):
+            return a, None
+        perm = np.random.default_rng([seed, 99]).permutation(len(a))
+        return a[np.sort(perm[n_val:])], a[np.sort(perm[:n_val])]
+
+    if spec == "mnist":
+        from pgm.datasets import load_mnist
+
+        if split == "test":
+            return rows(load_mnist("test")[0]), None, (28, 28)
+        return rows(load_mnist("train")[0]), rows(load_mnist("test")[0]), (28, 28)
+    if spec == "digits":
+        from sklearn.datasets import load_digits
+
+        X = load_digits().data / 16.0
+        n_test = 297   # the last 297 of 1797 digits are the held-out part
+        train, test = X[:-n_test], X[-n_test:]
+        if split == "test":
+            return rows(test), None, (8, 8)
+        return rows(train), rows(test), (8, 8)
+    path = Path(spec)
+    if not path.exists():
+        raise ModelLoadError(f"--data {spec}: not 'mnist', 'digits' or an existing file")
+    try:
+        loaded = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise ModelLoadError(f"cannot read {path} as .npy/.npz: {exc}") from None
+    if isinstance(loaded, np.ndarray):
+        arr = loaded
+        shape = arr.shape[1:] if arr.ndim == 3 else None
+        data, val = split_off(rows(arr))
+        return (val if split == "test" and val is not None else data), \
+            (None if split == "test" else val), shape
+    with loaded:
+        keys = list(loaded.files)
+        if not keys:
+            raise ModelLoadError(f"{path} holds no array")
+        tkey = "train" if "train" in keys else keys[0]
+        vkey = next((k for k in ("validation", "valid", "val", "test") if k in keys), None)
+        arr = loaded[tkey]
+        shape = arr.shape[1:] if arr.ndim == 3 else None
+        if split == "test":
+            return rows(loaded[vkey] if vkey else arr), None, shape
+        if vkey:
+            return rows(arr), rows(loaded[vkey]), shape
+        data, val = split_off(rows(arr))
+        return data, val, shape
+
+
+def _shape(text: str | None):
+    if text is None:
+        return None
+    from pgm.inference.compiled import ParameterError
+
+    try:
+        h, w = (int(x) for x in text.lower().split("x"))
+    except ValueError:
+        raise ParameterError(f"--shape must look like 28x28, got {text!r}") from None
+    return h, w
+
+
+# ------------------------------------------------------------------ actions
+def _train(args) -> int:
+    import csv
+    import io
+    import json
+    from pathlib import Path
+
+    from pgm.demo import atomic_write_text
+    from pgm.models.rbm import RBM, BernoulliRBM, plot_training_curves
+    from pgm.models.tiles import image_shape, save_tiles, tile_filters
+
+    X, Xv, shape = load_data(args.data, binarize=args.binarize, limit=args.limit,
+                             val_fraction=args.val_fraction, seed=args.seed)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    ckpt = out / "checkpoint.npz"
+    if args.resume and not ckpt.exists():
+        print(f"pgm rbm train: no checkpoint in {out}; starting afresh")
+    est = BernoulliRBM(n_components=args.hidden, learning_rate=args.lr, batch_size=args.batch_size,
+                       n_iter=args.epochs, k=args.k, persistent=args.persistent,
+                       momentum=args.momentum, weight_decay=args.weight_decay, sigma=args.sigma,
+                       random_state=args.seed, checkpoint=ckpt, resume=args.resume,
+                       verbose=not args.quiet)
+    print(f"training an RBM: {X.shape[1]} visible, {args.hidden} hidden, "
+          f"{'PCD' if args.persistent else 'CD'}-{args.k}, {len(X)} rows"
+          + (f", {len(Xv)} validation rows" if Xv is not None else ""))
+    est.fit(X, X_val=Xv)
+    est.save(out / "model.npz")
+    h = est.history_
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(list(h))
+    for row in zip(*h.values()):
+        w.writerow([f"{x:.6g}" if isinstance(x, float) else x for x in row])
+    atomic_write_text(out / "history.csv", buf.getvalue())
+    atomic_write_text(out / "history.json", json.dumps(
+        {"params": est._meta()["params"], "seed": est.seed_, "history": h}, indent=2,
+        default=float) + "\n")
+    rbm: RBM = est.rbm_
+    try:
+        img = shape or image_shape(rbm.n_visible)
+        save_tiles(out / "filters.png", tile_filters(rbm.W, img, n_filters=min(rbm.n_hidden, 400),
+                                                     scale=1 if img[0] >= 16 else 4))
+    except ValueError as exc:
+        print(f"pgm rbm train: no filters.png ({exc})")
+    if h["epoch"]:
+        plot_training_curves(h, out / "curves.png")
+        last = {k: v[-1] for k, v in h.items()}
+        print(f"epoch {last['epoch']}: reconstruction error {last['train_recon']:.3f} "
+              f"(validation {last['val_recon']:.3f}), free-energy gap "
+              f"{last['free_energy_gap']:+.3f}")
+    print(f"wrote {out / 'model.npz'}, history.csv/.json, filters.png, curves.png")
+    return 0
+
+
+def _score(args) -> int:
+    import json
+
+    from pgm.models.rbm import RBM
+    from pgm.models.rbm_likelihood import ais_betas, average_log_likelihood
+
+    rbm = RBM.load(args.model)
+    X, _, _ = load_data(args.data, binarize=args.binarize, limit=args.limit, split=args.split)
+    if args.method == "exact":
+        est = average_log_likelihood(rbm, X, method="exact")
+    else:
+        train, _, _ = load_data(args.data, binarize=args.binarize, split="train")
+        est = average_log_likelihood(rbm, X, method="ais", train_data=train, n_runs=args.runs,
+                                     betas=ais_betas(args.temperatures), seed=args.seed)
+    res = {"model": str(args.model), "data": args.data, "split": args.split, "n": est.n,
+           "method": est.method, "mean_log_likelihood": est.mean, "log_z": est.log_z,
+           "log_z_std": est.log_z_std, "std_error": est.std_error,
+           "lower": est.lower, "upper": est.upper}
+    if args.json:
+        print(json.dumps(res, indent=2))
+    else:
+        extra = (f" (±{3 * est.log_z_std:.3f} from AIS, 3 std)" if est.method == "ais" else "")
+        print(f"log Z = {est.log_z:.4f}{extra}")
+        print(f"average log-likelihood of {est.n} rows: {est.mean:.4f} nats "
+              f"(standard error {est.std_error:.3f})")
+    return 0
+
+
+def _sample(args) -> int:
+    from pgm.models.rbm import RBM
+    from pgm.models.tiles import image_shape, save_tiles
+
+    rbm = RBM.load(args.model)
+    img = image_shape(rbm.n_visible, _shape(args.shape))
+    v = rbm.sample(args.chains, args.steps, seed=args.seed, mean=not args.binary)
+    path = save_tiles(args.output, v.reshape(len(v), *img), scale=1 if img[0] >= 16 else 4)
+    print(f"wrote {path} ({args.chains} chains, {args.steps} Gibbs steps)")
+    return 0
+
+
+def run(args) -> int:
+    """Run ``pgm rbm ACTION``; returns the exit code."""
+    import pgm.models.rbm  # noqa: F401  (sets OMP_WAIT_POLICY before any kernel runs)
+
+    action = getattr(args, "rbm_command", None)
+    if action == "train":
+        return _train(args)
+    if action == "score":
+        return _score(args)
+    if action == "sample":
+        return _sample(args)
+    import sys
+
+    print("usage: pgm rbm {train,score,sample} ... (see pgm rbm --help)", file=sys.stderr)
+    return 2

@@ -1,0 +1,159 @@
+"""RBM partition function: exact enumeration (kernel and NumPy) against the core's
+factor graph, AIS against exact, average log-likelihoods."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pgm.inference._kernels_rbm import bipartite_log_partition
+from pgm.models.rbm import RBM, BernoulliRBM
+from pgm.models.rbm_likelihood import (
+    ais_betas,
+    ais_log_partition,
+    average_log_likelihood,
+    exact_log_partition,
+)
+
+from pgm.exceptions import MemoryBudgetError, PGMError
+
+PROPS = settings(max_examples=30, deadline=None, derandomize=True)
+
+
+@st.composite
+def rbms(draw, max_visible: int = 5, max_hidden: int = 5, scale: float = 3.0):
+    D = draw(st.integers(1, max_visible))
+    P = draw(st.integers(1, max_hidden))
+    vals = st.floats(-scale, scale, allow_nan=False, allow_infinity=False)
+    W = np.array(draw(st.lists(vals, min_size=D * P, max_size=D * P))).reshape(D, P)
+    b = np.array(draw(st.lists(vals, min_size=D, max_size=D)))
+    a = np.array(draw(st.lists(vals, min_size=P, max_size=P)))
+    return RBM(W, b, a, dtype=np.float64)
+
+
+def brute_log_z(rbm: RBM) -> float:
+    V = np.array(list(itertools.product([0, 1], repeat=rbm.n_visible)), float)
+    H = np.array(list(itertools.product([0, 1], repeat=rbm.n_hidden)), float)
+    neg_e = V @ rbm.W @ H.T + (V @ rbm.visible_bias)[:, None] + (H @ rbm.hidden_bias)[None]
+    return float(np.logaddexp.reduce(neg_e.ravel()))
+
+
+@PROPS
+@given(rbms())
+def test_exact_log_z_matches_the_whole_joint(rbm):
+    """Enumerating the smaller layer equals enumerating all (v, h), and the factor graph."""
+    brute = brute_log_z(rbm)
+    for backend in ("numba", "numpy"):
+        assert exact_log_partition(rbm, backend=backend) == pytest.approx(brute, abs=1e-9)
+    assert rbm.to_factor_graph().log_partition_function() == pytest.approx(brute, abs=1e-9)
+
+
+@pytest.mark.parametrize("shape", [(30, 12), (12, 30), (200, 13)])
+def test_kernel_matches_numpy_on_larger_layers(shape):
+    rng = np.random.default_rng(1)
+    D, P = shape
+    W, b, a = rng.normal(0, 0.5, (D, P)), rng.normal(0, 1, D), rng.normal(0, 1, P)
+    x = bipartite_log_partition(W, b, a, backend="numba")
+    assert x == pytest.approx(bipartite_log_partition(W, b, a, backend="numpy"), abs=1e-8)
+
+
+def test_kernel_with_huge_fields_uses_the_exp_path():
+    rng = np.random.default_rng(2)
+    W, b, a = rng.normal(0, 80, (30, 12)), rng.normal(0, 50, 30), rng.normal(0, 50, 12)
+    x = bipartite_log_partition(W, b, a, backend="numba")
+    assert x == pytest.approx(bipartite_log_partition(W, b, a, backend="numpy"), rel=1e-12)
+
+
+def test_exact_limits_and_errors():
+    with pytest.raises(MemoryBudgetError, match="2\\^30.*AIS"):
+        exact_log_partition(RBM(np.zeros((40, 30))))
+    with pytest.raises(MemoryBudgetError):
+        exact_log_partition(RBM(np.zeros((40, 12))), max_units=10)
+    with pytest.raises(PGMError):
+        bipartite_log_partition(np.zeros((3, 2)), np.zeros(2), np.zeros(2))
+    with pytest.raises(ValueError):
+        bipartite_log_partition(np.full((3, 2), np.nan), np.zeros(3), np.zeros(2))
+    with pytest.raises(ValueError):
+        bipartite_log_partition(np.zeros((3, 2)), np.zeros(3), np.zeros(2), backend="gpu")
+
+
+def test_average_log_likelihood_is_the_mean_of_log_p():
+    rng = np.random.default_rng(0)
+    rbm = RBM(rng.normal(0, 1, (5, 3)), rng.normal(0, 1, 5), rng.normal(0, 1, 3), dtype=np.float64)
+    X = (rng.random((20, 5)) < 0.5).astype(float)
+    lz = brute_log_z(rbm)
+    est = average_log_likelihood(rbm, X)
+    assert est.mean == pytest.approx(float(np.mean(-rbm.free_energy(X) - lz)), abs=1e-9)
+    assert est.method == "exact" and est.n == 20
+    assert np.allclose(rbm.log_likelihood(X), -rbm.free_energy(X) - lz)
+    assert average_log_likelihood(rbm, X, log_z=lz).mean == pytest.approx(est.mean)
+
+
+def test_ais_betas():
+    b = ais_betas()
+    assert b.size == 14501 and b[0] == 0 and b[-1] == 1 and np.all(np.diff(b) > 0)
+    assert np.sum(b >= 0.9) == 10001
+    assert ais_betas(1000).size == 1001
+    with pytest.raises(ValueError):
+        ais_betas(2)
+    with pytest.raises(ValueError):
+        ais_log_partition(RBM(np.zeros((3, 2))), betas=np.array([0.0, 0.7, 0.5, 1.0]))
+    with pytest.raises(ValueError):
+        ais_log_partition(RBM(np.zeros((3, 2))), n_runs=1)
+
+
+def test_ais_is_exact_for_the_independent_model():
+    """W = 0 and base biases = the model's: every weight is 1, no error at all."""
+    rbm = RBM(np.zeros((6, 4)), np.linspace(-1, 1, 6), np.linspace(-2, 2, 4), dtype=np.float64)
+    res = ais_log_partition(rbm, base_bias=rbm.visible_bias, n_runs=10, betas=50)
+    assert res.log_z == pytest.approx(exact_log_partition(rbm), abs=1e-9)
+    assert res.log_z_std == pytest.approx(0.0, abs=1e-12)
+
+
+def test_ais_agrees_with_exact_on_a_random_rbm():
+    rbm = RBM.random(40, 10, sigma=0.4, seed=2)
+    exact = exact_log_partition(rbm)
+    res = ais_log_partition(rbm, n_runs=100, betas=1000, seed=1)
+    assert abs(res.log_z - exact) < 0.1
+    assert res.contains(exact)
+    again = ais_log_partition(rbm, n_runs=100, betas=1000, seed=1)
+    assert again.log_z == res.log_z       # seeded
+
+
+def test_ais_agrees_with_exact_on_an_rbm_trained_on_mnist():
+    """15 hidden units, 2,000 binarized MNIST digits, two epochs of CD-1."""
+    from pgm.datasets import load_mnist
+
+    try:
+        images, _ = load_mnist("train", limit=2000)
+    except PGMError as exc:  # pragma: no cover - data folder missing
+        pytest.skip(f"MNIST not available: {exc}")
+    X = (images.reshape(len(images), -1) > 127).astype(np.float32)
+    est = BernoulliRBM(n_components=15, n_iter=2, learning_rate=0.1, batch_size=50,
+                       random_state=0).fit(X)
+    rbm = est.rbm_
+    exact = exact_log_partition(rbm)
+    res = ais_log_partition(rbm, data=X, n_runs=400, betas=1000, seed=0)
+    assert abs(res.log_z - exact) < 0.1, (res.log_z, exact)
+    assert res.contains(exact)
+    ll = average_log_likelihood(rbm, X[:500], method="ais", train_data=X, n_runs=50, betas=300,
+                                seed=1)
+    ex = average_log_likelihood(rbm, X[:500])
+    assert abs(ll.mean - ex.mean) < 0.5 and ll.lower <= ll.mean <= ll.upper
+    assert -250 < ex.mean < -100
+
+
+def test_estimator_score_methods(monkeypatch):
+    import pgm.models.rbm_likelihood as L
+
+    monkeypatch.setattr(L, "PAPER_COUNTS", (50, 400, 1000))   # a shorter default schedule
+    rng = np.random.default_rng(0)
+    X = (rng.random((100, 12)) < 0.3).astype(np.float32)
+    est = BernoulliRBM(n_components=5, n_iter=1, random_state=0).fit(X)
+    exact = est.score_samples(X)
+    est.set_params(score_method="ais")
+    est.__dict__.pop("_log_z_cache", None)
+    assert np.allclose(est.score_samples(X), exact, atol=0.05)
