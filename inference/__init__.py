@@ -1,5 +1,14 @@
-"""Inference algorithms on the :mod:`pgm` core: exact variable elimination and
-(later) the Numba-compiled Gibbs/ICM engine.  Kernels compile lazily."""
+"""Inference algorithms on the :mod:`pgm` core: exact variable elimination and the
+Numba-compiled Gibbs/ICM/annealing engine.  Kernels compile lazily (importing this
+package does not import Numba) and are cached on disk."""
+
+import os as _os
+
+# Numba's OpenMP workers spin after each parallel kernel and take the cores from the
+# BLAS threads that the models' matrix products use (RBM training and AIS ran 3-6x
+# slower on two cores).  Sleeping waits avoid it; this must be set before Numba's
+# thread pool starts, and a user's own setting wins.
+_os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from pgm.inference.variable_elimination import (
     EliminationPlan,
@@ -29,6 +38,7 @@ _ENGINE = {
     "PairwiseBinaryModel": "pairwise", "GridIsing": "pairwise", "BipartiteBinary": "pairwise",
     "gibbs_grid_ising": "pairwise", "icm_grid_ising": "pairwise", "grid_ising_energy": "pairwise",
     "gibbs_pairwise": "pairwise", "sample_from_logits": "pairwise", "sample_bernoulli": "pairwise",
+    "bipartite_log_partition": "_kernels_rbm",
 }
 __all__ += list(_ENGINE)
 

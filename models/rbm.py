@@ -76,13 +76,6 @@ __all__ = [
     "HISTORY_KEYS",
 ]
 
-# The RBM alternates multi-threaded BLAS products with the engine's OpenMP Numba
-# kernels.  By default OpenMP threads spin for a while after each kernel and take the
-# cores from the BLAS threads: on two busy cores training and AIS ran 3-6x slower.
-# Sleeping waits fix it; this only takes effect if set before Numba's OpenMP pool
-# starts (user settings win).  TODO(lead): move to the engine (pgm.inference).
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
 FORMAT = "pgm-rbm"
 FORMAT_VERSION = 1
 

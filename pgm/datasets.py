@@ -111,7 +111,7 @@ def read_idx(path: str | os.PathLike, *, expected_ndim: int | None = None,
 
 
 def load_mnist(kind: str = "train", data_dir: str | os.PathLike | None = None, *,
-               limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+               limit: int | None = None, download: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Load MNIST images and labels from the gzip IDX files.
 
     Parameters
@@ -123,6 +123,9 @@ def load_mnist(kind: str = "train", data_dir: str | os.PathLike | None = None, *
         (``$PGM_DATA_DIR/mnist``).
     limit : int, optional
         Read only the first ``limit`` images (faster for tests and demos).
+    download : bool, default False
+        When files are missing, fetch them from the canonical mirrors and verify their
+        checksums first (:func:`pgm.download.ensure_mnist`).
 
     Returns
     -------
@@ -149,6 +152,14 @@ def load_mnist(kind: str = "train", data_dir: str | os.PathLike | None = None, *
     if kind not in MNIST_FILES:
         raise PGMError(f"kind must be 'train' or 'test', got {kind!r}")
     img_name, lab_name = MNIST_FILES[kind]
+    if download:
+        from pgm.data import data_dir as root
+        from pgm.download import ensure_mnist
+
+        folder = Path(data_dir) if data_dir is not None else root() / "mnist"
+        if not ((folder / img_name).exists() and (folder / lab_name).exists()):
+            ensure_mnist(folder, verify_existing=False)
+        data_dir = folder
     if data_dir is None:
         from pgm.data import data_path
 

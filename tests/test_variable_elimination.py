@@ -523,6 +523,20 @@ def test_cli_infer_uai_json_uses_the_evid_file(tmp_path, capsys):
     assert json.loads(out)["log_partition_function"] == pytest.approx(brute_log_z(fg, {0: 1}))
 
 
+def test_cli_infer_map_by_icm_is_a_local_optimum_no_better_than_exact(tmp_path, capsys):
+    import json
+
+    fg, path = _uai_model(tmp_path)
+    code, out, _ = _run_cli(["infer", str(path), "--json", "--map", "--method", "icm",
+                             "--restarts", "20"], capsys)
+    assert code == 0
+    res = json.loads(out)
+    assert res["map_method"] == "icm"
+    assert res["map_log_value"] <= brute_map(fg, {1: 2}) + 1e-9
+    # on a 3-variable model, 20 restarts find the exact optimum
+    assert res["map_log_value"] == pytest.approx(brute_map(fg, {1: 2}), abs=1e-9)
+
+
 def test_cli_infer_text_with_state_names_and_errors(tmp_path, capsys):
     model_file = tmp_path / "chain.py"
     model_file.write_text(

@@ -121,8 +121,9 @@ def load_data(spec: str, *, binarize: bool = True, limit: int | None = None,
         from pgm.datasets import load_mnist
 
         if split == "test":
-            return rows(load_mnist("test")[0]), None, (28, 28)
-        return rows(load_mnist("train")[0]), rows(load_mnist("test")[0]), (28, 28)
+            return rows(load_mnist("test", download=True)[0]), None, (28, 28)
+        return (rows(load_mnist("train", download=True)[0]),
+                rows(load_mnist("test", download=True)[0]), (28, 28))
     if spec == "digits":
         from sklearn.datasets import load_digits
 
