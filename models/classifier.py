@@ -1,0 +1,343 @@
+"""One-hidden-layer classifier: sigmoid hidden units, softmax output, cross-entropy loss.
+
+``h = sigmoid(X W + c)``, ``p = softmax(h V + d)``, loss ``-mean log p[y]``.  With
+``z = h V + d`` the gradient of the loss of one example is ``dL/dz = p - onehot(y)``
+(softmax and cross-entropy together, as in the seed's Problem 1), back-propagated
+through the sigmoid as ``dL/da = (dL/dz V^T) * h (1 - h)``.
+
+The first layer can start from a pretrained model (:meth:`MLPClassifier.init_from`):
+an RBM (``W``, hidden biases), a :class:`~pgm.models.rbm.BernoulliRBM`, an
+:class:`~pgm.models.autoencoder.Autoencoder` or a denoising one (encoder ``W`` and
+biases); otherwise ``N(0, sigma^2)`` weights.  Minibatch SGD with momentum; one
+history row per epoch (validation accuracy and cross-entropy); ``.npz`` save/load.
+
+Examples
+--------
+>>> rng = np.random.default_rng(0)
+>>> X = rng.random((60, 8)).astype(np.float32); y = (X[:, 0] > 0.5).astype(int)
+>>> clf = MLPClassifier(n_hidden=5, n_classes=2, n_epochs=3, random_state=0).fit(X, y)
+>>> clf.predict(X[:4]).shape
+(4,)
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from pgm.exceptions import CardinalityError, EvidenceError, ModelLoadError
+from pgm.models.autoencoder import (
+    FORMAT_VERSION,
+    check_hyper,
+    progress,
+    read_model_npz,
+    seed_from,
+    write_model_npz,
+)
+from pgm.models.rbm import _expit, check_data
+
+__all__ = ["MLPClassifier", "CLF_HISTORY_KEYS", "check_labels", "softmax_cross_entropy"]
+
+#: per-epoch history columns of the classifier
+CLF_HISTORY_KEYS = ("epoch", "train_loss", "val_loss", "val_accuracy", "seconds")
+
+_PARAMS = ("n_hidden", "n_classes", "learning_rate", "momentum", "batch_size", "n_epochs",
+           "sigma", "weight_decay", "dtype")
+
+
+def check_labels(y, n: int, n_classes: int, name: str = "y") -> np.ndarray:
+    """Integer labels ``0 .. n_classes - 1``, one per row.
+
+    Examples
+    --------
+    >>> check_labels([0, 2], 2, 3).tolist()
+    [0, 2]
+    """
+    a = np.asarray(y)
+    if a.ndim != 1 or a.shape[0] != n:
+        raise CardinalityError(f"{name} must hold one label per row ({n}), got shape {a.shape}")
+    if a.dtype.kind == "f":
+        if not np.isfinite(a).all() or (a != np.round(a)).any():
+            raise EvidenceError(f"{name} must hold integer class labels")
+    elif a.dtype.kind not in "iu":
+        raise EvidenceError(f"{name} must hold integer class labels, got dtype {a.dtype}")
+    a = a.astype(np.int64)
+    if a.size and (a.min() < 0 or a.max() >= n_classes):
+        raise EvidenceError(f"{name} has labels outside 0..{n_classes - 1}")
+    return a
+
+
+def softmax_cross_entropy(z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """Mean cross-entropy of softmax(``z``) against labels ``y``, the probabilities and
+    ``dL/dz = (p - onehot(y)) / n``.
+
+    Examples
+    --------
+    >>> loss, p, dz = softmax_cross_entropy(np.zeros((1, 2)), np.array([1]))
+    >>> round(loss, 4), dz.tolist()
+    (0.6931, [[0.5, -0.5]])
+    """
+    from pgm._math import logsumexp
+
+    n = z.shape[0]
+    lse = logsumexp(z.astype(np.float64), axis=1, keepdims=True)
+    logp = z - lse
+    loss = float(-logp[np.arange(n), y].mean())
+    p = np.exp(logp)
+    dz = p.copy()
+    dz[np.arange(n), y] -= 1.0
+    return loss, p, (dz / n).astype(z.dtype)
+
+
+class MLPClassifier:
+    """Sigmoid-hidden, softmax-output network trained by minibatch SGD with momentum.
+
+    Parameters
+    ----------
+    n_hidden : int
+        Hidden units (default 100).
+    n_classes : int
+        Output classes (default 10).
+    learning_rate, momentum, batch_size, n_epochs, sigma, weight_decay
+        SGD settings; ``sigma``: std of random initial weights.
+    dtype : {"float32", "float64"}
+    verbose : bool
+    random_state : int, None or Generator
+
+    Attributes
+    ----------
+    W, hidden_bias, V, output_bias : arrays
+        ``(D, H)``, ``(H,)``, ``(H, K)``, ``(K,)``.
+    history_ : dict of lists
+        :data:`CLF_HISTORY_KEYS` per epoch.
+    init_ : str
+        ``"random"`` or the pretrained model's class name.
+
+    Examples
+    --------
+    >>> X = np.random.default_rng(1).random((30, 4)); y = np.arange(30) % 3
+    >>> clf = MLPClassifier(n_hidden=2, n_classes=3, n_epochs=1, random_state=0)
+    >>> clf.fit(X, y, X_val=X, y_val=y).history_["val_accuracy"][0] <= 1.0
+    True
+    """
+
+    _format = "pgm-mlp-classifier"
+
+    def __init__(self, n_hidden: int = 100, n_classes: int = 10, *,
+                 learning_rate: float = 0.1, momentum: float = 0.5, batch_size: int = 20,
+                 n_epochs: int = 10, sigma: float = 0.1, weight_decay: float = 0.0,
+                 dtype: str = "float32", verbose: bool = False, random_state=None) -> None:
+        self.n_hidden = n_hidden
+        self.n_classes = n_classes
+        self.learning_rate = learning_rate
+        self.momentum = momentum
+        self.batch_size = batch_size
+        self.n_epochs = n_epochs
+        self.sigma = sigma
+        self.weight_decay = weight_decay
+        self.dtype = dtype
+        self.verbose = verbose
+        self.random_state = random_state
+
+    @property
+    def _dt(self) -> np.dtype:
+        return np.dtype(str(self.dtype))
+
+    @property
+    def params(self) -> list[np.ndarray]:
+        """``[W, hidden_bias, V, output_bias]``."""
+        return [self.W, self.hidden_bias, self.V, self.output_bias]
+
+    def _check_params(self) -> None:
+        check_hyper(self, ("n_hidden", "n_classes", "batch_size", "n_epochs"),
+                    ("learning_rate", "sigma", "weight_decay"))
+
+    # ------------------------------------------------------------ init
+    def init_random(self, n_features: int) -> MLPClassifier:
+        """``N(0, sigma^2)`` weights for both layers, zero biases."""
+        self._check_params()
+        self.seed_ = seed_from(self.random_state)
+        rng = np.random.default_rng([self.seed_, 0])
+        dt = self._dt
+        self.W = rng.normal(0, self.sigma, (n_features, self.n_hidden)).astype(dt)
+        self.hidden_bias = np.zeros(self.n_hidden, dt)
+        self.V = rng.normal(0, self.sigma, (self.n_hidden, self.n_classes)).astype(dt)
+        self.output_bias = np.zeros(self.n_classes, dt)
+        self.init_ = "random"
+        self._reset()
+        return self
+
+    def init_from(self, model) -> MLPClassifier:
+        """Take the first layer from a pretrained ``model``; the output layer is random.
+
+        ``model``: an :class:`~pgm.models.rbm.RBM`, a fitted
+        :class:`~pgm.models.rbm.BernoulliRBM`, or a fitted autoencoder (anything with
+        ``W`` (D, H) and ``hidden_bias``).  ``H`` must equal ``n_hidden``.
+
+        Examples
+        --------
+        >>> from pgm.models.rbm import RBM
+        >>> clf = MLPClassifier(n_hidden=3, n_classes=2).init_from(RBM.random(5, 3))
+        >>> clf.W.shape, clf.init_
+        ((5, 3), 'RBM')
+        """
+        src = getattr(model, "rbm_", model)
+        W, c = getattr(src, "W", None), getattr(src, "hidden_bias", None)
+        if W is None or c is None:
+            raise CardinalityError(f"cannot initialize from {type(model).__name__}: it has no "
+                                   "W and hidden_bias (is it fitted?)")
+        W = np.asarray(W)
+        if W.ndim != 2 or W.shape[1] != self.n_hidden:
+            raise CardinalityError(f"the pretrained model has W of shape {W.shape}; the "
+                                   f"classifier has n_hidden={self.n_hidden}")
+        self.init_random(W.shape[0])
+        self.W = np.array(W, dtype=self._dt)
+        self.hidden_bias = np.array(c, dtype=self._dt)
+        self.init_ = type(model).__name__
+        return self
+
+    def _reset(self) -> None:
+        self.velocity_ = [np.zeros_like(p) for p in self.params]
+        self.epoch_ = 0
+        self.history_ = {k: [] for k in CLF_HISTORY_KEYS}
+
+    def _fitted(self) -> None:
+        if "W" not in self.__dict__:
+            from sklearn.exceptions import NotFittedError
+
+            raise NotFittedError("this MLPClassifier is not fitted yet; call fit first")
+
+    # ---------------------------------------------------------- forward
+    def _x(self, X, name="X") -> np.ndarray:
+        self._fitted()
+        return check_data(X, n_features=self.W.shape[0], name=name, dtype=self._dt)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities ``(n, n_classes)``."""
+        from pgm._math import logsumexp
+
+        z = (_expit(self._x(X) @ self.W + self.hidden_bias) @ self.V + self.output_bias)
+        z = z.astype(np.float64)
+        return np.exp(z - logsumexp(z, axis=1, keepdims=True))
+
+    def predict(self, X) -> np.ndarray:
+        """Most probable class per row."""
+        return self.predict_proba(X).argmax(axis=1)
+
+    def score(self, X, y) -> float:
+        """Accuracy."""
+        X = self._x(X)
+        return float((self.predict(X) == check_labels(y, len(X), self.n_classes)).mean())
+
+    def log_loss(self, X, y) -> float:
+        """Mean cross-entropy ``-mean log p[y]`` (nats)."""
+        X = self._x(X)
+        y = check_labels(y, len(X), self.n_classes)
+        p = self.predict_proba(X)[np.arange(len(X)), y]
+        return float(-np.log(np.maximum(p, 1e-300)).mean())
+
+    def loss_and_grad(self, X, y) -> tuple[float, list[np.ndarray]]:
+        """Mean cross-entropy and its gradient with respect to :attr:`params`.
+
+        Examples
+        --------
+        >>> clf = MLPClassifier(2, 3, dtype="float64", random_state=0).init_random(4)
+        >>> loss, g = clf.loss_and_grad(np.ones((1, 4)) / 2, np.array([1]))
+        >>> [a.shape for a in g]
+        [(4, 2), (2,), (2, 3), (3,)]
+        """
+        X = self._x(X)
+        y = check_labels(y, len(X), self.n_classes)
+        h = _expit(X @ self.W + self.hidden_bias)
+        loss, _, dz = softmax_cross_entropy(h @ self.V + self.output_bias, y)
+        dV = h.T @ dz
+        dd = dz.sum(axis=0)
+        da = (dz @ self.V.T) * h * (1 - h)
+        return loss, [X.T @ da, da.sum(axis=0), dV, dd]
+
+    # ---------------------------------------------------------- training
+    def fit(self, X, y, X_val=None, y_val=None, *, init=None) -> MLPClassifier:
+        """Train ``n_epochs`` epochs.
+
+        ``init``: a pretrained model for :meth:`init_from`, ``"keep"`` to continue from
+        the current weights, or None (random).  ``X_val``/``y_val`` feed the history.
+        """
+        self._check_params()
+        X = check_data(X, dtype=self._dt)
+        y = check_labels(y, len(X), self.n_classes)
+        if init is None:
+            self.init_random(X.shape[1])
+        elif isinstance(init, str) and init == "keep":
+            self._fitted()
+        else:
+            self.init_from(init)
+        X = self._x(X)
+        Xv = yv = None
+        if X_val is not None:
+            Xv = self._x(X_val, "X_val")
+            yv = check_labels(y_val, len(Xv), self.n_classes, "y_val")
+        n, bs = len(X), int(self.batch_size)
+        nb = -(-n // bs)
+        lr, mu, wd = float(self.learning_rate), float(self.momentum), float(self.weight_decay)
+        for _ in range(int(self.n_epochs)):
+            epoch = self.epoch_
+            t0 = time.perf_counter()
+            perm = np.random.default_rng([self.seed_, 1, epoch]).permutation(n)
+            tot = 0.0
+            with progress(nb, f"epoch {epoch + 1}", self.verbose) as bar:
+                for bi in range(nb):
+                    idx = perm[bi * bs:(bi + 1) * bs]
+                    loss, grads = self.loss_and_grad(X[idx], y[idx])
+                    tot += loss * len(idx)
+                    for p, g, v in zip(self.params, grads, self.velocity_):
+                        if wd and p.ndim == 2:
+                            g = g + wd * p
+                        v *= mu
+                        v -= lr * g
+                        p += v
+                    bar.update()
+            if not all(np.isfinite(p).all() for p in self.params):
+                from pgm.models.rbm import TrainingDivergedError
+
+                raise TrainingDivergedError(f"training diverged in epoch {epoch + 1}")
+            self.epoch_ = epoch + 1
+            rec = {"epoch": self.epoch_, "train_loss": tot / n,
+                   "val_loss": math.nan if Xv is None else self.log_loss(Xv, yv),
+                   "val_accuracy": math.nan if Xv is None else self.score(Xv, yv),
+                   "seconds": time.perf_counter() - t0}
+            for k in CLF_HISTORY_KEYS:
+                self.history_[k].append(rec[k])
+        return self
+
+    # ------------------------------------------------------------ files
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write weights, hyperparameters and history to ``.npz`` (atomic, no pickle)."""
+        self._fitted()
+        meta = {"format": self._format, "version": FORMAT_VERSION, "seed": int(self.seed_),
+                "epoch": int(self.epoch_), "init": self.init_,
+                "params": {k: getattr(self, k) for k in _PARAMS},
+                "history": {k: [float(x) for x in v] for k, v in self.history_.items()}}
+        return write_model_npz(path, dict(zip(("W", "hidden_bias", "V", "output_bias"),
+                                              self.params)), meta)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> MLPClassifier:
+        """A classifier written by :meth:`save`."""
+        names = ("W", "hidden_bias", "V", "output_bias")
+        arrays, meta = read_model_npz(path, cls._format, names)
+        obj = cls(**{k: v for k, v in meta.get("params", {}).items() if k in _PARAMS})
+        obj.W, obj.hidden_bias, obj.V, obj.output_bias = (
+            np.ascontiguousarray(arrays[k], dtype=obj._dt) for k in names)
+        if (obj.W.shape[1], obj.V.shape) != (obj.n_hidden, (obj.n_hidden, obj.n_classes)):
+            raise ModelLoadError(f"{path}: array shapes do not match n_hidden/n_classes")
+        obj.seed_ = int(meta.get("seed", 0))
+        obj.init_ = str(meta.get("init", "random"))
+        obj._reset()
+        obj.epoch_ = int(meta.get("epoch", 0))
+        hist = meta.get("history") or {}
+        obj.history_ = {k: [float(x) for x in hist.get(k, [])] for k in CLF_HISTORY_KEYS}
+        return obj
