@@ -4,6 +4,9 @@
 * :mod:`pgm.models.images`: binary image I/O, noise and test images.
 * :mod:`pgm.models.rbm`: binary restricted Boltzmann machines (CD-k / PCD, estimator);
   :mod:`pgm.models.rbm_likelihood`: exact and AIS log Z; :mod:`pgm.models.tiles`.
+* :mod:`pgm.models.autoencoder`, :mod:`pgm.models.classifier`, :mod:`pgm.models.convnet`:
+  (denoising) autoencoders, the pretrainable one-hidden-layer classifier, the Problem 1
+  CNN; :mod:`pgm.models.experiments`: the digit-modelling study (``pgm experiments``).
 """
 
 from pgm.models.ising import METHODS, DenoiseResult, IsingDenoiser
@@ -14,7 +17,10 @@ __all__ += ["IsingDenoiser", "DenoiseResult", "METHODS"]
 # RBM names load on first use: pgm.models.rbm imports scikit-learn (about a second)
 _RBM_NAMES = {"RBM": "rbm", "BernoulliRBM": "rbm", "TrainingDivergedError": "rbm",
               "exact_log_partition": "rbm_likelihood", "ais_log_partition": "rbm_likelihood",
-              "average_log_likelihood": "rbm_likelihood"}
+              "average_log_likelihood": "rbm_likelihood",
+              "Autoencoder": "autoencoder", "DenoisingAutoencoder": "autoencoder",
+              "MLPClassifier": "classifier", "ConvNet": "convnet",
+              "run_digits_study": "experiments"}
 __all__ += list(_RBM_NAMES)
 
 

@@ -36,10 +36,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pgm.models.rbm import _expit, _softplus, check_data
 
 from pgm.exceptions import ModelLoadError, ParameterError
 from pgm.files import atomic_path
-from pgm.models.rbm import _expit, _softplus, check_data
 
 __all__ = ["Autoencoder", "DenoisingAutoencoder", "AE_HISTORY_KEYS", "read_model_npz",
            "write_model_npz"]

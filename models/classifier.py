@@ -28,8 +28,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-from pgm.exceptions import CardinalityError, EvidenceError, ModelLoadError
 from pgm.models.autoencoder import (
     FORMAT_VERSION,
     check_hyper,
@@ -39,6 +37,8 @@ from pgm.models.autoencoder import (
     write_model_npz,
 )
 from pgm.models.rbm import _expit, check_data
+
+from pgm.exceptions import CardinalityError, EvidenceError, ModelLoadError
 
 __all__ = ["MLPClassifier", "CLF_HISTORY_KEYS", "check_labels", "softmax_cross_entropy"]
 

@@ -31,8 +31,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-from pgm.exceptions import ModelLoadError, ParameterError
 from pgm.models.autoencoder import (
     FORMAT_VERSION,
     check_hyper,
@@ -43,6 +41,8 @@ from pgm.models.autoencoder import (
 )
 from pgm.models.classifier import CLF_HISTORY_KEYS, check_labels, softmax_cross_entropy
 from pgm.models.rbm import _expit, check_data
+
+from pgm.exceptions import ModelLoadError, ParameterError
 
 __all__ = ["ConvNet", "im2col", "max_pool", "max_pool_backward"]
 

@@ -1,0 +1,98 @@
+"""One-hidden-layer classifier: softmax + cross-entropy gradients, pretrained init,
+seeds, save/load, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from pgm.models.autoencoder import Autoencoder
+from pgm.models.classifier import MLPClassifier, softmax_cross_entropy
+from pgm.models.rbm import RBM, BernoulliRBM
+from test_autoencoder import numeric_grad
+
+from pgm.exceptions import CardinalityError, EvidenceError, ModelLoadError
+
+
+def _blobs(n=120, d=10, k=3, seed=0):
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % k
+    centers = rng.random((k, d))
+    X = np.clip(centers[y] + 0.15 * rng.normal(size=(n, d)), 0, 1).astype(np.float32)
+    return X, y
+
+
+def test_softmax_cross_entropy_gradient():
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=(4, 5))
+    y = np.array([0, 3, 4, 1])
+    _, p, dz = softmax_cross_entropy(z, y)
+    np.testing.assert_allclose(p.sum(axis=1), 1.0)
+    num = numeric_grad(lambda: softmax_cross_entropy(z, y)[0], z)
+    np.testing.assert_allclose(dz, num, rtol=1e-6, atol=1e-9)
+
+
+def test_network_gradient_matches_finite_differences():
+    rng = np.random.default_rng(2)
+    clf = MLPClassifier(4, 3, dtype="float64", random_state=0).init_random(6)
+    clf.hidden_bias[:] = rng.normal(size=4)
+    clf.output_bias[:] = rng.normal(size=3)
+    X, y = rng.random((7, 6)), rng.integers(0, 3, 7)
+    _, grads = clf.loss_and_grad(X, y)
+    for p, g in zip(clf.params, grads):
+        num = numeric_grad(lambda: clf.loss_and_grad(X, y)[0], p)
+        np.testing.assert_allclose(g, num, rtol=1e-5, atol=1e-9)
+
+
+def test_learns_and_history():
+    X, y = _blobs()
+    clf = MLPClassifier(8, 3, n_epochs=15, learning_rate=0.5, random_state=0)
+    clf.fit(X, y, X_val=X, y_val=y)
+    h = clf.history_
+    assert len(h["val_accuracy"]) == 15 and h["val_loss"][-1] < h["val_loss"][0]
+    assert clf.score(X, y) > 0.9
+    assert clf.predict_proba(X).shape == (120, 3)
+
+
+def test_init_from_pretrained_models():
+    X, y = _blobs()
+    rbm = RBM.random(10, 6, seed=1)
+    clf = MLPClassifier(6, 3, random_state=0).init_from(rbm)
+    np.testing.assert_array_equal(clf.W, rbm.W)
+    est = BernoulliRBM(n_components=6, n_iter=1, random_state=0).fit(X)
+    assert MLPClassifier(6, 3).init_from(est).init_ == "BernoulliRBM"
+    ae = Autoencoder(6, n_epochs=1, random_state=0).fit(X)
+    clf = MLPClassifier(6, 3, n_epochs=1, random_state=0).fit(X, y, init=ae)
+    assert clf.init_ == "Autoencoder" and clf.W.shape == (10, 6)
+    with pytest.raises(CardinalityError):
+        MLPClassifier(5, 3).init_from(ae)
+    with pytest.raises(CardinalityError):
+        MLPClassifier(5, 3).init_from(Autoencoder(5))      # not fitted
+
+
+def test_seed_and_save_load(tmp_path):
+    X, y = _blobs()
+    a = MLPClassifier(5, 3, n_epochs=2, random_state=4).fit(X, y, X_val=X, y_val=y)
+    b = MLPClassifier(5, 3, n_epochs=2, random_state=4).fit(X, y, X_val=X, y_val=y)
+    np.testing.assert_array_equal(a.V, b.V)
+    c = MLPClassifier.load(a.save(tmp_path / "c.npz"))
+    np.testing.assert_array_equal(c.predict_proba(X), a.predict_proba(X))
+    assert c.history_ == a.history_ and c.init_ == "random"
+    with pytest.raises(ModelLoadError):
+        MLPClassifier.load(tmp_path / "nope.npz")
+
+
+def test_bad_input():
+    X, y = _blobs()
+    clf = MLPClassifier(4, 3, n_epochs=1, random_state=0).fit(X, y)
+    with pytest.raises(CardinalityError):
+        clf.predict(X[:, :4])
+    with pytest.raises(EvidenceError):
+        clf.fit(X, y + 5)
+    with pytest.raises(CardinalityError):
+        clf.fit(X, y[:-1])
+    bad = X.copy()
+    bad[1, 1] = np.inf
+    with pytest.raises(EvidenceError):
+        clf.predict(bad)
+    with pytest.raises(EvidenceError):
+        clf.predict(X - 1)
