@@ -93,6 +93,50 @@ def softmax_cross_entropy(z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarr
     return loss, p, (dz / n).astype(z.dtype)
 
 
+def train_sgd_epochs(model, batch_inputs, y: np.ndarray, X_val, y_val, *, n_epochs: int,
+                     learning_rate: float, momentum: float, weight_decay: float = 0.0) -> None:
+    """Minibatch SGD with momentum for a softmax classifier; the one training loop of
+    :class:`MLPClassifier` and :class:`~pgm.models.convnet.ConvNet`.
+
+    ``model`` provides ``params``, ``velocity_``, ``loss_and_grad(x, y)``, ``seed_``,
+    ``epoch_`` (continued from), ``batch_size``, ``verbose``, ``history_``, ``log_loss``
+    and ``score``; ``batch_inputs(idx)`` returns the network input of those rows.
+    Weight decay applies to the matrices only.  Raises ``TrainingDivergedError`` when
+    a parameter becomes non-finite; appends one history record per epoch.
+    """
+    from pgm.models.rbm import TrainingDivergedError
+
+    n, bs = len(y), int(model.batch_size)
+    nb = -(-n // bs)
+    lr, mu, wd = float(learning_rate), float(momentum), float(weight_decay)
+    for _ in range(int(n_epochs)):
+        epoch = model.epoch_
+        t0 = time.perf_counter()
+        perm = np.random.default_rng([model.seed_, 1, epoch]).permutation(n)
+        tot = 0.0
+        with progress(nb, f"epoch {epoch + 1}", model.verbose) as bar:
+            for bi in range(nb):
+                idx = perm[bi * bs:(bi + 1) * bs]
+                loss, grads = model.loss_and_grad(batch_inputs(idx), y[idx])
+                tot += loss * len(idx)
+                for p, g, v in zip(model.params, grads, model.velocity_):
+                    if wd and p.ndim == 2:
+                        g = g + wd * p
+                    v *= mu
+                    v -= lr * g
+                    p += v
+                bar.update()
+        if not all(np.isfinite(p).all() for p in model.params):
+            raise TrainingDivergedError(f"training diverged in epoch {epoch + 1}")
+        model.epoch_ = epoch + 1
+        rec = {"epoch": model.epoch_, "train_loss": tot / n,
+               "val_loss": math.nan if X_val is None else model.log_loss(X_val, y_val),
+               "val_accuracy": math.nan if X_val is None else model.score(X_val, y_val),
+               "seconds": time.perf_counter() - t0}
+        for k in CLF_HISTORY_KEYS:
+            model.history_[k].append(rec[k])
+
+
 class MLPClassifier:
     """Sigmoid-hidden, softmax-output network trained by minibatch SGD with momentum.
 
@@ -280,37 +324,9 @@ class MLPClassifier:
         if X_val is not None:
             Xv = self._x(X_val, "X_val")
             yv = check_labels(y_val, len(Xv), self.n_classes, "y_val")
-        n, bs = len(X), int(self.batch_size)
-        nb = -(-n // bs)
-        lr, mu, wd = float(self.learning_rate), float(self.momentum), float(self.weight_decay)
-        for _ in range(int(self.n_epochs)):
-            epoch = self.epoch_
-            t0 = time.perf_counter()
-            perm = np.random.default_rng([self.seed_, 1, epoch]).permutation(n)
-            tot = 0.0
-            with progress(nb, f"epoch {epoch + 1}", self.verbose) as bar:
-                for bi in range(nb):
-                    idx = perm[bi * bs:(bi + 1) * bs]
-                    loss, grads = self.loss_and_grad(X[idx], y[idx])
-                    tot += loss * len(idx)
-                    for p, g, v in zip(self.params, grads, self.velocity_):
-                        if wd and p.ndim == 2:
-                            g = g + wd * p
-                        v *= mu
-                        v -= lr * g
-                        p += v
-                    bar.update()
-            if not all(np.isfinite(p).all() for p in self.params):
-                from pgm.models.rbm import TrainingDivergedError
-
-                raise TrainingDivergedError(f"training diverged in epoch {epoch + 1}")
-            self.epoch_ = epoch + 1
-            rec = {"epoch": self.epoch_, "train_loss": tot / n,
-                   "val_loss": math.nan if Xv is None else self.log_loss(Xv, yv),
-                   "val_accuracy": math.nan if Xv is None else self.score(Xv, yv),
-                   "seconds": time.perf_counter() - t0}
-            for k in CLF_HISTORY_KEYS:
-                self.history_[k].append(rec[k])
+        train_sgd_epochs(self, lambda idx: X[idx], y, Xv, yv, n_epochs=int(self.n_epochs),
+                         learning_rate=self.learning_rate, momentum=self.momentum,
+                         weight_decay=self.weight_decay)
         return self
 
     # ------------------------------------------------------------ files

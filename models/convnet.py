@@ -25,21 +25,23 @@ Examples
 
 from __future__ import annotations
 
-import math
 import os
-import time
 from pathlib import Path
 
 import numpy as np
 from pgm.models.autoencoder import (
     FORMAT_VERSION,
     check_hyper,
-    progress,
     read_model_npz,
     seed_from,
     write_model_npz,
 )
-from pgm.models.classifier import CLF_HISTORY_KEYS, check_labels, softmax_cross_entropy
+from pgm.models.classifier import (
+    CLF_HISTORY_KEYS,
+    check_labels,
+    softmax_cross_entropy,
+    train_sgd_epochs,
+)
 from pgm.models.rbm import _expit, check_data
 
 from pgm.exceptions import ModelLoadError, ParameterError
@@ -293,34 +295,9 @@ class ConvNet:
         y = check_labels(y, len(imgs), self.n_classes)
         Xv = None if X_val is None else self._x(X_val, "X_val")
         yv = None if Xv is None else check_labels(y_val, len(Xv), self.n_classes, "y_val")
-        n, bs = len(imgs), int(self.batch_size)
-        nb = -(-n // bs)
-        lr, mu = float(self.learning_rate), float(self.momentum)
-        for epoch in range(int(self.n_epochs)):
-            t0 = time.perf_counter()
-            perm = np.random.default_rng([self.seed_, 1, epoch]).permutation(n)
-            tot = 0.0
-            with progress(nb, f"epoch {epoch + 1}/{self.n_epochs}", self.verbose) as bar:
-                for bi in range(nb):
-                    idx = perm[bi * bs:(bi + 1) * bs]
-                    loss, grads = self.loss_and_grad(imgs[idx].reshape(len(idx), -1), y[idx])
-                    tot += loss * len(idx)
-                    for p, g, v in zip(self.params, grads, self.velocity_):
-                        v *= mu
-                        v -= lr * g
-                        p += v
-                    bar.update()
-            if not all(np.isfinite(p).all() for p in self.params):
-                from pgm.models.rbm import TrainingDivergedError
-
-                raise TrainingDivergedError(f"training diverged in epoch {epoch + 1}")
-            self.epoch_ = epoch + 1
-            rec = {"epoch": self.epoch_, "train_loss": tot / n,
-                   "val_loss": math.nan if Xv is None else self.log_loss(Xv, yv),
-                   "val_accuracy": math.nan if Xv is None else self.score(Xv, yv),
-                   "seconds": time.perf_counter() - t0}
-            for k in CLF_HISTORY_KEYS:
-                self.history_[k].append(rec[k])
+        train_sgd_epochs(self, lambda idx: imgs[idx].reshape(len(idx), -1), y, Xv, yv,
+                         n_epochs=int(self.n_epochs), learning_rate=float(self.learning_rate),
+                         momentum=float(self.momentum))
         return self
 
     # -------------------------------------------------------------- files
