@@ -23,19 +23,13 @@ from pgm.models.tiles import image_shape, save_tiles, tile_filters, tile_images
 from scipy.special import expit
 
 from pgm.exceptions import CardinalityError, EvidenceError, ModelError, ModelLoadError, PGMError
+from pgm.testing import rbms
 
 PROPS = settings(max_examples=30, deadline=None, derandomize=True)
 
 
-@st.composite
-def tiny_rbms(draw, max_visible: int = 3, max_hidden: int = 3, scale: float = 2.0):
-    D = draw(st.integers(1, max_visible))
-    P = draw(st.integers(1, max_hidden))
-    vals = st.floats(-scale, scale, allow_nan=False, allow_infinity=False)
-    W = np.array(draw(st.lists(vals, min_size=D * P, max_size=D * P))).reshape(D, P)
-    b = np.array(draw(st.lists(vals, min_size=D, max_size=D)))
-    a = np.array(draw(st.lists(vals, min_size=P, max_size=P)))
-    return RBM(W, b, a, dtype=np.float64)
+def tiny_rbms(max_visible: int = 3, max_hidden: int = 3, scale: float = 2.0):
+    return rbms(max_visible=max_visible, max_hidden=max_hidden, scale=scale)
 
 
 def states(n: int) -> np.ndarray:

@@ -8,7 +8,6 @@ import itertools
 import numpy as np
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 from pgm.inference._kernels_rbm import bipartite_log_partition
 from pgm.models.rbm import RBM, BernoulliRBM
 from pgm.models.rbm_likelihood import (
@@ -19,19 +18,11 @@ from pgm.models.rbm_likelihood import (
 )
 
 from pgm.exceptions import MemoryBudgetError, PGMError
+from pgm.testing import rbms
 
 PROPS = settings(max_examples=30, deadline=None, derandomize=True)
 
 
-@st.composite
-def rbms(draw, max_visible: int = 5, max_hidden: int = 5, scale: float = 3.0):
-    D = draw(st.integers(1, max_visible))
-    P = draw(st.integers(1, max_hidden))
-    vals = st.floats(-scale, scale, allow_nan=False, allow_infinity=False)
-    W = np.array(draw(st.lists(vals, min_size=D * P, max_size=D * P))).reshape(D, P)
-    b = np.array(draw(st.lists(vals, min_size=D, max_size=D)))
-    a = np.array(draw(st.lists(vals, min_size=P, max_size=P)))
-    return RBM(W, b, a, dtype=np.float64)
 
 
 def brute_log_z(rbm: RBM) -> float:
