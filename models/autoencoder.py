@@ -26,7 +26,6 @@ Examples
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import sys
@@ -39,7 +38,7 @@ import numpy as np
 from pgm.models.rbm import _expit, _softplus, check_data
 
 from pgm.exceptions import ModelLoadError, ParameterError
-from pgm.files import atomic_path
+from pgm.files import read_npz_model, write_npz_model
 
 __all__ = ["Autoencoder", "DenoisingAutoencoder", "AE_HISTORY_KEYS", "read_model_npz",
            "write_model_npz"]
@@ -53,53 +52,14 @@ AE_HISTORY_KEYS = ("epoch", "train_recon", "val_recon", "seconds")
 # ------------------------------------------------------------------ npz files
 def write_model_npz(path: str | os.PathLike, arrays: Mapping[str, np.ndarray],
                     meta: dict) -> Path:
-    """Write ``arrays`` plus JSON ``meta`` to ``path`` as ``.npz`` (atomic, no pickle).
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> p = write_model_npz(os.path.join(tempfile.mkdtemp(), "m.npz"), {"W": np.eye(2)},
-    ...                     {"format": "demo", "version": 1})
-    >>> read_model_npz(p, "demo", ("W",))[0]["W"].shape
-    (2, 2)
-    """
-    payload = {k: np.asarray(v) for k, v in arrays.items()}
-    payload["meta"] = np.array(json.dumps(meta, allow_nan=True))
-    with atomic_path(path, suffix=".npz") as tmp:
-        np.savez(tmp, **payload)
-    return Path(path)
+    """Write ``arrays`` plus JSON ``meta`` (:func:`pgm.files.write_npz_model`)."""
+    return write_npz_model(path, arrays, meta)
 
 
 def read_model_npz(path: str | os.PathLike, fmt: str, required: tuple[str, ...]
                    ) -> tuple[dict[str, np.ndarray], dict]:
-    """Read a file of :func:`write_model_npz`, checking its format name and arrays.
-
-    Raises
-    ------
-    ModelLoadError
-        Missing or unreadable file, another format, a newer version, a missing array.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise ModelLoadError(f"model file {path} not found")
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-    except (OSError, ValueError, EOFError) as exc:
-        raise ModelLoadError(f"cannot read model file {path}: {exc}") from None
-    try:
-        meta = json.loads(str(arrays.pop("meta")))
-    except (KeyError, TypeError, ValueError):
-        raise ModelLoadError(f"{path} is not a pgm model file (no readable 'meta')") from None
-    if meta.get("format") != fmt:
-        raise ModelLoadError(f"{path} is not a {fmt} file (format {meta.get('format')!r})")
-    if int(meta.get("version", 0)) > FORMAT_VERSION:
-        raise ModelLoadError(f"{path} has format version {meta['version']}, newer than this "
-                             f"pgm ({FORMAT_VERSION})")
-    for key in required:
-        if key not in arrays:
-            raise ModelLoadError(f"{path} lacks the array {key!r}")
-    return arrays, meta
+    """Read a file of :func:`write_model_npz` (:func:`pgm.files.read_npz_model`)."""
+    return read_npz_model(path, fmt, required, version=FORMAT_VERSION)
 
 
 def seed_from(random_state) -> int:

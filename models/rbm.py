@@ -39,11 +39,9 @@ True
 from __future__ import annotations
 
 import io
-import json
 import math
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -60,6 +58,7 @@ from pgm.exceptions import (
     ModelLoadError,
     PGMError,
 )
+from pgm.files import read_npz_model, write_npz_model
 
 __all__ = [
     "RBM",
@@ -444,46 +443,12 @@ class RBM:
 
 # ---------------------------------------------------------------------- files
 def _write_npz(path: str | os.PathLike, arrays: Mapping[str, np.ndarray], meta: dict) -> Path:
-    """``np.savez`` through a temp file in the same folder and :func:`os.replace`."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    payload = dict(arrays)
-    payload["meta"] = np.array(json.dumps(meta, allow_nan=True))
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **payload)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_npz_model(path, arrays, meta)
 
 
 def _read_npz(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict]:
-    path = Path(path)
-    if not path.exists():
-        raise ModelLoadError(f"RBM file {path} not found")
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-    except (OSError, ValueError, EOFError) as exc:
-        raise ModelLoadError(f"cannot read RBM file {path}: {exc}") from None
-    if "meta" not in arrays:
-        raise ModelLoadError(f"{path} is not a pgm RBM file (no 'meta' entry)")
-    try:
-        meta = json.loads(str(arrays.pop("meta")))
-    except (TypeError, ValueError) as exc:
-        raise ModelLoadError(f"{path}: unreadable metadata: {exc}") from None
-    if meta.get("format") != FORMAT:
-        raise ModelLoadError(f"{path} is not a pgm RBM file (format {meta.get('format')!r})")
-    if int(meta.get("version", 0)) > FORMAT_VERSION:
-        raise ModelLoadError(f"{path} has format version {meta['version']}, newer than this pgm "
-                             f"({FORMAT_VERSION})")
-    for key in ("W", "visible_bias", "hidden_bias"):
-        if key not in arrays:
-            raise ModelLoadError(f"{path} lacks the array {key!r}")
-    return arrays, meta
+    return read_npz_model(path, FORMAT, ("W", "visible_bias", "hidden_bias"),
+                          version=FORMAT_VERSION, label="pgm RBM")
 
 
 # ------------------------------------------------------------------ gradient
@@ -1066,7 +1031,7 @@ def plot_training_curves(history: Mapping[str, list], path: str | os.PathLike) -
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
 
-    from pgm.demo import atomic_write_bytes
+    from pgm.files import atomic_write_bytes
 
     ep = np.asarray(history.get("epoch", []), dtype=float)
     fig = Figure(figsize=(9, 3.4))

@@ -4,12 +4,16 @@ run leaves the previous file in place.  Every writer in the toolkit goes through
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text"]
+import numpy as np
+
+__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text", "write_npz_model",
+           "read_npz_model"]
 
 
 @contextlib.contextmanager
@@ -61,3 +65,57 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
     """:func:`atomic_write_bytes` for UTF-8 text."""
     return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def write_npz_model(path: str | os.PathLike, arrays: Mapping[str, np.ndarray], meta: dict) -> Path:
+    """Write ``arrays`` plus JSON ``meta`` as ``.npz``, atomically and without pickle.
+
+    ``meta`` should hold ``"format"`` and ``"version"`` for :func:`read_npz_model`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = write_npz_model(Path(tempfile.mkdtemp()) / "m.npz", {"W": np.eye(2)},
+    ...                     {"format": "demo", "version": 1})
+    >>> read_npz_model(p, "demo", ("W",), version=1)[0]["W"].shape
+    (2, 2)
+    """
+    payload = {k: np.asarray(v) for k, v in arrays.items()}
+    payload["meta"] = np.array(json.dumps(meta, allow_nan=True))
+    with atomic_path(path, suffix=".npz") as tmp:
+        np.savez(tmp, **payload)
+    return Path(path)
+
+
+def read_npz_model(path: str | os.PathLike, fmt: str, required: tuple[str, ...], *,
+                   version: int, label: str | None = None) -> tuple[dict[str, np.ndarray], dict]:
+    """Read a :func:`write_npz_model` file, checking its format name, version and arrays.
+
+    Raises :class:`pgm.exceptions.ModelLoadError` for a missing or unreadable file,
+    another format, a version newer than ``version``, or a missing array; messages call
+    the file a ``label`` file (default ``fmt``).
+    """
+    from pgm.exceptions import ModelLoadError
+
+    label = label or fmt
+    path = Path(path)
+    if not path.exists():
+        raise ModelLoadError(f"{label} file {path} not found")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+    except (OSError, ValueError, EOFError) as exc:
+        raise ModelLoadError(f"cannot read {label} file {path}: {exc}") from None
+    try:
+        meta = json.loads(str(arrays.pop("meta")))
+    except (KeyError, TypeError, ValueError):
+        raise ModelLoadError(f"{path} is not a {label} file (no readable 'meta')") from None
+    if meta.get("format") != fmt:
+        raise ModelLoadError(f"{path} is not a {label} file (format {meta.get('format')!r})")
+    if int(meta.get("version", 0)) > version:
+        raise ModelLoadError(f"{path} has format version {meta['version']}, newer than this "
+                             f"pgm ({version})")
+    for key in required:
+        if key not in arrays:
+            raise ModelLoadError(f"{path} lacks the array {key!r}")
+    return arrays, meta

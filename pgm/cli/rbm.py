@@ -181,7 +181,7 @@ def _train(args) -> int:
     import json
     from pathlib import Path
 
-    from pgm.demo import atomic_write_text
+    from pgm.files import atomic_write_text
     from pgm.models.rbm import RBM, BernoulliRBM, plot_training_curves
     from pgm.models.tiles import image_shape, save_tiles, tile_filters
 
