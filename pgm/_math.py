@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["logsumexp", "safe_log"]
+__all__ = ["logsumexp", "safe_log", "local_distribution"]
 
 
 def logsumexp(a: np.ndarray, axis=None, keepdims: bool = False) -> np.ndarray:
@@ -33,3 +33,25 @@ def safe_log(p: np.ndarray) -> np.ndarray:
     """``log(p)`` with ``log(0) = -inf`` and no divide-by-zero warning."""
     with np.errstate(divide="ignore"):
         return np.log(np.asarray(p, dtype=float))
+
+
+def local_distribution(logp: np.ndarray, variable) -> np.ndarray:
+    """Normalize unnormalized log-probabilities of one variable's states.
+
+    Raises :class:`pgm.exceptions.EvidenceError` naming ``variable`` when every state
+    has probability zero (the building block of local conditionals, Gibbs and ICM).
+
+    Examples
+    --------
+    >>> local_distribution(np.log([1.0, 3.0]), "x").tolist()
+    [0.25, 0.75]
+    """
+    m = np.max(logp)
+    if not np.isfinite(m):
+        from pgm.exceptions import EvidenceError
+
+        raise EvidenceError(
+            f"every state of {variable!r} has probability zero given its Markov blanket"
+        )
+    p = np.exp(logp - m)
+    return p / p.sum()

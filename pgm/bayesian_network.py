@@ -7,6 +7,7 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 import networkx as nx
 import numpy as np
 
+from pgm._math import local_distribution
 from pgm.cpd import TabularCPD
 from pgm.exceptions import (
     CardinalityError,
@@ -18,7 +19,7 @@ from pgm.exceptions import (
     UnknownVariableError,
 )
 from pgm.factor import Factor
-from pgm.factor_graph import FactorGraph, _normalize_log_vector
+from pgm.factor_graph import FactorGraph
 from pgm.independence import independence_gap, query_sets
 from pgm.structure_index import StructureIndex, TrackedDiGraph
 
@@ -363,7 +364,7 @@ class BayesianNetwork:
                 )
             f = c.to_factor(log=True).reduce({w: int(state[w]) for w in c.scope if w != variable})
             logp += f.values
-        return _normalize_log_vector(logp, variable)
+        return local_distribution(logp, variable)
 
     def d_separated(self, xs, ys, given=()) -> bool:
         """Set-to-set d-separation in linear time (Bayes ball, compiled on an array index)."""

@@ -9,7 +9,7 @@ import networkx as nx
 import numpy as np
 
 from pgm._config import ENUMERATION_LIMIT
-from pgm._math import safe_log
+from pgm._math import local_distribution, safe_log
 from pgm.exceptions import (
     CardinalityError,
     EvidenceError,
@@ -283,14 +283,5 @@ class FactorGraph:
                 )
             red = f.to_log().reduce(others)
             logp += red.values
-        return _normalize_log_vector(logp, variable)
+        return local_distribution(logp, variable)
 
-
-def _normalize_log_vector(logp: np.ndarray, variable: Hashable) -> np.ndarray:
-    m = np.max(logp)
-    if not np.isfinite(m):
-        raise EvidenceError(
-            f"every state of {variable!r} has probability zero given its Markov blanket"
-        )
-    p = np.exp(logp - m)
-    return p / p.sum()
