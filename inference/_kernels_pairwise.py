@@ -756,37 +756,18 @@ def csr_icm(spins, h, indptr, indices, data, col_vars, max_sweeps, energies):
 
 
 @njit(cache=True, parallel=True, fastmath=True)
-def bernoulli_logits(logits, beta, seed, step, spins, out, prob_out):
-    """Sample units from ``p = sigmoid(beta * logits)`` (rows in parallel).
-
-    With ``spins`` the outputs are ``-1/+1`` and ``p(+1) = sigmoid(2 beta logits)``
-    (the logits are then local fields), else ``0/1``.  ``prob_out`` (same shape, or
-    size 0) receives the probabilities.  Entry ``(r, k)`` uses counter ``k`` of the
-    stream ``(seed, r, step)``.
-    """
-    R, K = logits.shape
-    scale = 2.0 * beta if spins else beta
-    keep = prob_out.size > 0
-    for r in prange(R):
-        key = sweep_key(seed, r, step)
-        for k in range(K):
-            p = 1.0 / (1.0 + np.exp(-scale * logits[r, k]))
-            if keep:
-                prob_out[r, k] = p
-            if uniform32(key, k) < p:
-                out[r, k] = 1
-            else:
-                out[r, k] = -1 if spins else 0
-
-
-@njit(cache=True, parallel=True)
 def bernoulli_prob(prob, seed, step, spins, out):
-    """Sample units ``1`` with probability ``prob`` (else 0, or -1 with ``spins``)."""
+    """Sample units ``1`` with probability ``prob`` (else 0, or -1 with ``spins``).
+
+    Entry ``(r, k)`` uses counter ``k`` of the stream ``(seed, r, step)``.  The loop
+    is branch-free (the hash and the comparison vectorise).
+    """
     R, K = prob.shape
+    lo = -1.0 if spins else 0.0
+    span = 1.0 - lo
     for r in prange(R):
         key = sweep_key(seed, r, step)
+        pr = prob[r]
+        o = out[r]
         for k in range(K):
-            if uniform32(key, k) < prob[r, k]:
-                out[r, k] = 1
-            else:
-                out[r, k] = -1 if spins else 0
+            o[k] = lo + span * (uniform32(key, k) < pr[k])

@@ -1057,12 +1057,14 @@ def sample_from_logits(logits: np.ndarray, seed: int, step: int = 0, *, beta: fl
     >>> x.dtype, bool(abs(x.mean() - 0.5) < 0.05)
     (dtype('float32'), True)
     """
+    from pgm._math import sigmoid
+
     KP = _kp()
     logits = np.asarray(logits)
     if logits.dtype not in (np.float32, np.float64):
         logits = logits.astype(np.float64)
     squeeze = logits.ndim == 1
-    lg = np.ascontiguousarray(logits.reshape(1, -1) if squeeze else logits)
+    lg = logits.reshape(1, -1) if squeeze else logits
     if lg.ndim != 2:
         raise ParameterError(f"logits must be 1-D or 2-D, got shape {logits.shape}")
     b = float(beta)
@@ -1070,8 +1072,10 @@ def sample_from_logits(logits: np.ndarray, seed: int, step: int = 0, *, beta: fl
         raise ParameterError(f"beta must be positive and finite, got {beta!r}")
     o = _check_out(None if out is None else (out.reshape(lg.shape) if squeeze else out),
                    lg.shape, lg.dtype)
-    prob = np.empty(lg.shape, dtype=lg.dtype) if return_prob else np.empty((0, 0), dtype=lg.dtype)
-    KP.bernoulli_logits(lg, b, np.uint64(resolve_seed(seed)), int(step), bool(spins), o, prob)
+    # probabilities by NumPy's SIMD tanh (absolute error ~ the 2^-24 resolution of the
+    # uniforms), then a branch-free compiled draw
+    prob = sigmoid(lg, scale=2.0 * b if spins else b)
+    KP.bernoulli_prob(prob, np.uint64(resolve_seed(seed)), int(step), bool(spins), o)
     if squeeze:
         o = o.reshape(-1)
         prob = prob.reshape(-1) if return_prob else prob

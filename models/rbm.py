@@ -51,6 +51,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
+from pgm._math import sigmoid
 from pgm.exceptions import (
     CardinalityError,
     EvidenceError,
@@ -178,7 +179,7 @@ def data_log_odds(X, eps: float = 1e-3) -> np.ndarray:
     >>> data_log_odds(np.array([[0.0, 1.0], [1.0, 1.0]])).round(3).tolist()
     [0.0, 6.907]
     """
-    p = np.clip(np.asarray(X, dtype=np.float64).mean(axis=0), eps, 1.0 - eps)
+    p = np.clip(np.asarray(X).mean(axis=0, dtype=np.float64), eps, 1.0 - eps)  # no float64 copy of X
     return np.log(p) - np.log1p(-p)
 
 
@@ -513,16 +514,18 @@ def cd_phases(rbm: RBM, v0: np.ndarray, k: int = 1, *, seed: int = 0, step: int 
 
     k = check_positive_int("k", k, 1)
     eng = rbm.engine
-    h, ph0 = eng.sample_hidden(v0, seed, step, return_prob=True)
     t = step
-    if chains is not None:
+    if chains is None:
+        h, ph0 = eng.sample_hidden(v0, seed, step, return_prob=True)
+    else:   # PCD: the data's hidden layer enters only as probabilities
+        ph0 = sigmoid(eng.hidden_logits(v0))
         t += 1
         h = eng.sample_hidden(chains, seed, t)
     for i in range(k - 1):
         v = eng.sample_visible(h, seed, t + i)
         h = eng.sample_hidden(v, seed, t + i + 1)
     v = eng.sample_visible(h, seed, t + k - 1)
-    ph = _expit(eng.hidden_logits(v))      # the last hidden layer enters as probabilities
+    ph = sigmoid(eng.hidden_logits(v))      # the last hidden layer enters as probabilities
     return CDPhases(v0, ph0, v, ph, t + k + 1)
 
 
@@ -570,7 +573,13 @@ def _derived_seed(seed: int, purpose: int) -> int:
 
 _JSON_PARAMS = ("n_components", "learning_rate", "batch_size", "n_iter", "k", "persistent",
                 "momentum", "weight_decay", "sigma", "init_visible_bias", "dtype",
-                "score_method", "monitor_size")
+                "score_method", "monitor_size", "learning_rate_schedule", "final_momentum")
+
+#: learning-rate schedules of :class:`BernoulliRBM`
+LEARNING_RATE_SCHEDULES = ("constant", "linear")
+
+#: epochs trained with ``momentum`` before ``final_momentum`` takes over (Hinton's guide)
+MOMENTUM_SWITCH_EPOCHS = 5
 
 
 class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -586,7 +595,13 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     n_components : int
         Hidden units ``P``.
     learning_rate : float
-        SGD step size (per example: the gradient is a minibatch mean).
+        SGD step size (per example: the gradient is a minibatch mean); the initial
+        one with a decaying ``learning_rate_schedule``.
+    learning_rate_schedule : {"constant", "linear"}
+        ``"linear"`` decays the step size after every minibatch, linearly to zero at
+        the end of epoch ``n_iter`` (Tieleman 2008's schedule for PCD, whose
+        persistent chains need a slowly changing model to stay near equilibrium).
+        It depends on ``n_iter`` only: a resumed run follows the same schedule.
     batch_size : int
         Minibatch size (also the number of persistent chains).
     n_iter : int
@@ -597,6 +612,9 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         Persistent CD (the negative chains carry over between minibatches).
     momentum : float
         Velocity decay ``mu``: ``vel = mu vel + lr (grad - weight_decay W)``, ``W += vel``.
+    final_momentum : float, optional
+        Momentum from epoch ``MOMENTUM_SWITCH_EPOCHS + 1`` (= 6) on; ``None`` keeps
+        ``momentum`` throughout (Hinton's guide: 0.5, then 0.9).
     weight_decay : float
         L2 penalty on ``W`` (default 2e-4, as in Hinton & Salakhutdinov's code).
     sigma : float
@@ -650,12 +668,15 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     def __init__(self, n_components: int = 256, *, learning_rate: float = 0.1,
                  batch_size: int = 100, n_iter: int = 10, k: int = 1, persistent: bool = False,
                  momentum: float = 0.5, weight_decay: float = 2e-4, sigma: float = 0.1,
+                 learning_rate_schedule: str = "constant", final_momentum: float | None = None,
                  init_visible_bias: bool = True, dtype: str = "float32",
                  score_method: str = "auto", monitor_size: int = 1000, verbose: bool = False,
                  random_state=None, checkpoint: str | os.PathLike | None = None,
                  resume: bool = False, callback: Callable | None = None) -> None:
         self.n_components = n_components
         self.learning_rate = learning_rate
+        self.learning_rate_schedule = learning_rate_schedule
+        self.final_momentum = final_momentum
         self.batch_size = batch_size
         self.n_iter = n_iter
         self.k = k
@@ -707,8 +728,16 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             if not (isinstance(val, (int, float, np.floating, np.integer)) and np.isfinite(val)
                     and val >= lo):
                 raise _parameter_error(f"{name} must be a finite number >= {lo}, got {val!r}")
-        if not (np.isfinite(self.momentum) and 0 <= self.momentum < 1):
-            raise _parameter_error(f"momentum must be in [0, 1), got {self.momentum!r}")
+        for name in ("momentum", "final_momentum"):
+            val = getattr(self, name)
+            if name == "final_momentum" and val is None:
+                continue
+            if not (isinstance(val, (int, float, np.floating, np.integer)) and np.isfinite(val)
+                    and 0 <= val < 1):
+                raise _parameter_error(f"{name} must be in [0, 1), got {val!r}")
+        if self.learning_rate_schedule not in LEARNING_RATE_SCHEDULES:
+            raise _parameter_error(f"learning_rate_schedule must be one of {LEARNING_RATE_SCHEDULES}, "
+                                   f"got {self.learning_rate_schedule!r}")
         if str(self.dtype) not in ("float32", "float64"):
             raise _parameter_error(f"dtype must be 'float32' or 'float64', got {self.dtype!r}")
         if self.score_method not in ("auto", "exact", "ais"):
@@ -764,19 +793,31 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         self._version += 1
 
     # --------------------------------------------------------------- update
-    def _update(self, v0: np.ndarray) -> bool:
+    def _rates(self, epoch: int, fraction: float = 0.0) -> tuple[float, float]:
+        """Learning rate and momentum ``fraction`` of the way through 0-based ``epoch``."""
+        lr = float(self.learning_rate)
+        if self.learning_rate_schedule == "linear":
+            lr *= max(0.0, 1.0 - (epoch + fraction) / max(int(self.n_iter), 1))
+        mu = self.momentum
+        if self.final_momentum is not None and epoch >= MOMENTUM_SWITCH_EPOCHS:
+            mu = self.final_momentum
+        return lr, float(mu)
+
+    def _update(self, v0: np.ndarray, rates: tuple[float, float] | None = None) -> bool:
         """One SGD step on a minibatch; False if the parameters became non-finite.
 
         ``vel = mu vel + lr (<v h>_data - <v h>_model - weight_decay W)``, ``W += vel``:
         one BLAS product of the stacked phases (scaled by ``+-lr/m``) into a reused
-        buffer, then in-place updates.
+        buffer, then one compiled pass (:func:`pgm.inference.sgd.momentum_step`).
         """
+        from pgm.inference.sgd import momentum_step
+
         p = cd_phases(self.rbm_, v0, self.k, seed=self.seed_, step=self.step_,
                       chains=self.chains_)
         self.step_ = p.next_step
         if self.persistent:
             self.chains_ = p.negative
-        lr, mu = float(self.learning_rate), float(self.momentum)
+        lr, mu = self._rates(self.epoch_) if rates is None else rates
         m, n = len(p.data), len(p.negative)
         W, b, a = self._params()
         vW, vb, va = self.velocity_
@@ -787,21 +828,12 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             V = np.concatenate([p.data, p.negative])
             H = np.concatenate([p.hidden_data * (lr / m), p.hidden_negative * (-lr / n)])
             np.matmul(V.T, H, out=buf)
-            vW *= mu
-            vW += buf
-            if self.weight_decay:
-                np.multiply(W, lr * float(self.weight_decay), out=buf)
-                vW -= buf
-            W += vW
-            vb *= mu
-            vb += lr * (p.data.mean(axis=0) - p.negative.mean(axis=0))
-            va *= mu
-            va += H.sum(axis=0)
-            b += vb
-            a += va
-            self._version += 1
-            return bool(np.isfinite(vW.sum(dtype=np.float64)) and np.isfinite(vb.sum())
-                        and np.isfinite(va.sum()))
+            ok = momentum_step(W, vW, buf, momentum=mu, decay=lr * float(self.weight_decay))
+            ok &= momentum_step(b, vb, lr * (p.data.mean(axis=0) - p.negative.mean(axis=0)),
+                                momentum=mu)
+            ok &= momentum_step(a, va, H.sum(axis=0), momentum=mu)
+        self._version += 1
+        return ok
 
     def _monitor(self, Xm: np.ndarray, Vm: np.ndarray | None) -> dict[str, float]:
         r = self.rbm_
@@ -836,7 +868,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
                       disable=not show, unit="batch") as bar:
                 for bi in range(n_batches):
                     v0 = X[perm[bi * bs:(bi + 1) * bs]]
-                    if not self._update(v0):
+                    if not self._update(v0, self._rates(epoch, bi / n_batches)):
                         self._restore(snap)
                         kept = (f"; the checkpoint {self.checkpoint} (epoch {self.epoch_}) is kept"
                                 if self.checkpoint else "")

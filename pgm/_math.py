@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["logsumexp", "safe_log", "local_distribution"]
+__all__ = ["logsumexp", "safe_log", "local_distribution", "sigmoid"]
 
 
 def logsumexp(a: np.ndarray, axis=None, keepdims: bool = False) -> np.ndarray:
@@ -55,3 +55,27 @@ def local_distribution(logp: np.ndarray, variable) -> np.ndarray:
         )
     p = np.exp(logp - m)
     return p / p.sum()
+
+
+def sigmoid(x: np.ndarray, *, scale: float = 1.0, out: np.ndarray | None = None) -> np.ndarray:
+    """Logistic function ``1 / (1 + exp(-scale * x))`` in the dtype of ``x`` (float32 stays float32).
+
+    Computed as ``(1 + tanh(scale * x / 2)) / 2``: NumPy's SIMD ``tanh`` makes it
+    several times faster than :func:`scipy.special.expit` on float32 arrays, with an
+    absolute error of a few units of the dtype's epsilon (so ``p`` underflows to 0
+    below about ``x = -17`` in float32).  Meant for probabilities that are sampled
+    or averaged; for ``log p`` use a softplus of the logits instead.
+
+    Examples
+    --------
+    >>> sigmoid(np.array([0.0, 2.0])).round(4).tolist()
+    [0.5, 0.8808]
+    """
+    x = np.asarray(x)
+    if x.dtype not in (np.float32, np.float64):
+        x = x.astype(np.float64)
+    out = np.multiply(x, x.dtype.type(0.5 * scale), out=out)
+    np.tanh(out, out=out)
+    out *= x.dtype.type(0.5)
+    out += x.dtype.type(0.5)
+    return out

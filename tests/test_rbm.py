@@ -22,7 +22,14 @@ from pgm.models.rbm_likelihood import average_log_likelihood, exact_log_partitio
 from pgm.models.tiles import image_shape, save_tiles, tile_filters, tile_images
 from scipy.special import expit
 
-from pgm.exceptions import CardinalityError, EvidenceError, ModelError, ModelLoadError, PGMError
+from pgm.exceptions import (
+    CardinalityError,
+    EvidenceError,
+    ModelError,
+    ModelLoadError,
+    ParameterError,
+    PGMError,
+)
 from pgm.testing import rbms
 
 PROPS = settings(max_examples=30, deadline=None, derandomize=True)
@@ -169,18 +176,22 @@ def test_training_increases_the_exact_log_likelihood():
     assert est.score(test) == pytest.approx(after, rel=1e-6)
 
 
-@pytest.mark.parametrize("persistent", [False, True])
-def test_training_is_reproducible_and_resume_gives_the_same_result(tmp_path, persistent):
+@pytest.mark.parametrize("persistent, schedule", [(False, "constant"), (True, "constant"),
+                                                  (True, "linear")])
+def test_training_is_reproducible_and_resume_gives_the_same_result(tmp_path, persistent, schedule):
     X = digits_binary(300)
     kw = dict(n_components=8, batch_size=32, k=2, persistent=persistent, random_state=7,
-              monitor_size=100)
-    full = BernoulliRBM(n_iter=4, **kw).fit(X, X_val=X[:50])
-    again = BernoulliRBM(n_iter=4, **kw).fit(X, X_val=X[:50])
+              monitor_size=100, learning_rate_schedule=schedule,
+              final_momentum=0.9 if schedule == "linear" else None)
+    full = BernoulliRBM(n_iter=7, **kw).fit(X, X_val=X[:50])
+    again = BernoulliRBM(n_iter=7, **kw).fit(X, X_val=X[:50])
     assert np.array_equal(full.components_, again.components_)
     ckpt = tmp_path / "ck.npz"
-    BernoulliRBM(n_iter=2, checkpoint=ckpt, **kw).fit(X, X_val=X[:50])
-    resumed = BernoulliRBM(n_iter=4, checkpoint=ckpt, resume=True, **kw).fit(X, X_val=X[:50])
-    assert resumed.epoch_ == 4 and resumed.step_ == full.step_
+    # interrupted after 2 of the 7 epochs (the schedule depends on n_iter, so keep it)
+    BernoulliRBM(n_iter=7, checkpoint=ckpt, callback=lambda est, rec: rec["epoch"] == 2,
+                 **kw).fit(X, X_val=X[:50])
+    resumed = BernoulliRBM(n_iter=7, checkpoint=ckpt, resume=True, **kw).fit(X, X_val=X[:50])
+    assert resumed.epoch_ == 7 and resumed.step_ == full.step_
     for a, b in zip((full.components_, full.intercept_visible_, full.intercept_hidden_),
                     (resumed.components_, resumed.intercept_visible_, resumed.intercept_hidden_)):
         assert np.array_equal(a, b)
@@ -188,6 +199,32 @@ def test_training_is_reproducible_and_resume_gives_the_same_result(tmp_path, per
         assert full.history_[key] == resumed.history_[key]
     if persistent:
         assert np.array_equal(full.chains_, resumed.chains_)
+
+
+def test_learning_rate_and_momentum_schedules():
+    est = BernoulliRBM(n_iter=10, learning_rate=0.2, learning_rate_schedule="linear", momentum=0.5,
+                       final_momentum=0.9)
+    assert est._rates(0) == (pytest.approx(0.2), 0.5)
+    assert est._rates(4, 0.5) == (pytest.approx(0.2 * (1 - 4.5 / 10)), 0.5)
+    assert est._rates(5) == (pytest.approx(0.1), 0.9)
+    assert est._rates(9, 1.0)[0] == pytest.approx(0.0, abs=1e-12)
+    const = BernoulliRBM(n_iter=10, learning_rate=0.2)
+    assert const._rates(9, 0.9) == (0.2, 0.5)
+    # a linear schedule ends with small steps: the last epoch moves the weights least
+    X = digits_binary(300)
+    moves = []
+
+    def track(est, rec):
+        moves.append(est.components_.copy())
+
+    BernoulliRBM(n_components=8, n_iter=6, learning_rate=0.1, learning_rate_schedule="linear",
+                 random_state=0, callback=track).fit(X)
+    steps = [float(np.abs(b - a).mean()) for a, b in zip(moves, moves[1:])]
+    assert steps[-1] < 0.5 * steps[0]
+    for bad in (dict(learning_rate_schedule="cosine"), dict(final_momentum=1.0),
+                dict(final_momentum="high")):
+        with pytest.raises(ParameterError, match=next(iter(bad))):
+            BernoulliRBM(n_components=3, n_iter=1, **bad).fit(X)
 
 
 def test_float32_default_and_float64_option():

@@ -45,7 +45,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     t.add_argument("--epochs", type=int, default=10, help="epochs in total (default 10)")
     t.add_argument("--lr", type=float, default=0.1, help="learning rate (default 0.1)")
     t.add_argument("--batch-size", type=int, default=100, help="minibatch size (default 100)")
+    t.add_argument("--schedule", choices=("constant", "linear"), default="constant",
+                   help="learning-rate schedule: constant, or linear decay to zero at the last "
+                        "epoch (default constant)")
     t.add_argument("--momentum", type=float, default=0.5, help="momentum (default 0.5)")
+    t.add_argument("--final-momentum", type=float, default=None,
+                   help="momentum from epoch 6 on (default: --momentum throughout)")
     t.add_argument("--weight-decay", type=float, default=2e-4, help="L2 on W (default 2e-4)")
     t.add_argument("--sigma", type=float, default=0.1, help="initial weight std (default 0.1)")
     t.add_argument("--val-fraction", type=float, default=0.1,
@@ -194,7 +199,8 @@ def _train(args) -> int:
         print(f"pgm rbm train: no checkpoint in {out}; starting afresh")
     est = BernoulliRBM(n_components=args.hidden, learning_rate=args.lr, batch_size=args.batch_size,
                        n_iter=args.epochs, k=args.k, persistent=args.persistent,
-                       momentum=args.momentum, weight_decay=args.weight_decay, sigma=args.sigma,
+                       momentum=args.momentum, final_momentum=args.final_momentum,
+                       learning_rate_schedule=args.schedule, weight_decay=args.weight_decay, sigma=args.sigma,
                        random_state=args.seed, checkpoint=ckpt, resume=args.resume,
                        verbose=not args.quiet)
     print(f"training an RBM: {X.shape[1]} visible, {args.hidden} hidden, "
