@@ -9,7 +9,10 @@ reconstructs the clean ``v``.
 
 Training: minibatch SGD with momentum, ``N(0, sigma^2)`` initial weights (0.1), float32,
 every random draw from ``default_rng([seed, purpose, epoch])`` so a seed fixes the run;
-one history row per epoch; ``.npz`` save/load without pickle (JSON metadata).
+one history row per epoch; ``.npz`` save/load without pickle (JSON metadata); an
+optional ``checkpoint`` file rewritten atomically after every epoch (parameters,
+momentum buffers, history) from which ``resume=True`` continues exactly as an
+uninterrupted run would.
 
 This module also holds the ``.npz`` helpers :func:`write_model_npz` and
 :func:`read_model_npz` shared with :mod:`pgm.models.classifier` and
@@ -41,7 +44,7 @@ from pgm.exceptions import ModelLoadError, ParameterError
 from pgm.files import read_npz_model, write_npz_model
 
 __all__ = ["Autoencoder", "DenoisingAutoencoder", "AE_HISTORY_KEYS", "read_model_npz",
-           "write_model_npz"]
+           "write_model_npz", "velocity_arrays", "restore_velocity", "resume_state"]
 
 FORMAT_VERSION = 1
 
@@ -87,6 +90,86 @@ def check_hyper(obj, ints: tuple[str, ...], floats: tuple[str, ...]) -> None:
         raise ParameterError(f"dtype must be 'float32' or 'float64', got {obj.dtype!r}")
 
 
+def velocity_arrays(names: tuple[str, ...], velocity: list[np.ndarray]) -> dict[str, np.ndarray]:
+    """The momentum buffers as ``.npz`` arrays ``velocity_<name>`` (for checkpoints).
+
+    Examples
+    --------
+    >>> sorted(velocity_arrays(("W", "b"), [np.zeros((2, 2)), np.zeros(2)]))
+    ['velocity_W', 'velocity_b']
+    """
+    return {f"velocity_{n}": v for n, v in zip(names, velocity)}
+
+
+def restore_velocity(arrays: Mapping[str, np.ndarray], names: tuple[str, ...],
+                     params: list[np.ndarray], path: str | os.PathLike) -> list[np.ndarray]:
+    """Momentum buffers read from ``arrays`` (zeros where a file has none, as older ones).
+
+    Raises :class:`~pgm.exceptions.ModelLoadError` when a buffer's shape differs from
+    its parameter's.
+
+    Examples
+    --------
+    >>> v = restore_velocity({"velocity_W": np.ones((2, 2))}, ("W", "b"),
+    ...                      [np.zeros((2, 2)), np.zeros(2)], "m.npz")
+    >>> [float(a.sum()) for a in v]
+    [4.0, 0.0]
+    """
+    out = []
+    for n, p in zip(names, params):
+        u = arrays.get(f"velocity_{n}")
+        u = np.zeros_like(p) if u is None else np.array(u, dtype=p.dtype)
+        if u.shape != p.shape:
+            raise ModelLoadError(f"{path}: velocity_{n} has shape {u.shape}, expected {p.shape}")
+        out.append(u)
+    return out
+
+
+def resume_state(model, n_features: int, params: tuple[str, ...], state: tuple[str, ...]) -> bool:
+    """Continue ``model`` from its ``checkpoint`` file when ``model.resume`` is set and it exists.
+
+    The file is read with ``type(model).load``; every hyperparameter in ``params``
+    except ``n_epochs`` must match ``model``'s (a resumed run must be the run that was
+    interrupted), as must the number of input features and an integer
+    ``random_state``.  The attributes ``state`` (weights, momentum buffers, seed,
+    epoch counter, history) are then copied into ``model``.  Returns True when it
+    resumed, False when training should start afresh.
+
+    Raises :class:`~pgm.exceptions.ParameterError` or
+    :class:`~pgm.exceptions.CardinalityError` for a checkpoint of another run.
+
+    Examples
+    --------
+    >>> ae = Autoencoder(3, checkpoint="no-such-file.npz", resume=True)
+    >>> resume_state(ae, 5, ("n_hidden",), ("W",))
+    False
+    """
+    from pgm.exceptions import CardinalityError
+
+    path = getattr(model, "checkpoint", None)
+    if not (getattr(model, "resume", False) and path and Path(path).exists()):
+        return False
+    saved = type(model).load(path)
+    for name in params:
+        if name == "n_epochs":
+            continue
+        mine, theirs = getattr(model, name), getattr(saved, name)
+        if (str(mine) != str(theirs)) if name == "dtype" else (mine != theirs):
+            raise ParameterError(f"checkpoint {path} was written with {name}={theirs!r}, this "
+                                 f"model has {name}={mine!r}; resume with the same settings "
+                                 "or delete the checkpoint")
+    if saved.n_features_in_ != n_features:
+        raise CardinalityError(f"checkpoint {path} has {saved.n_features_in_} input features "
+                               f"but the data has {n_features} columns")
+    rs = model.random_state
+    if isinstance(rs, (int, np.integer)) and not isinstance(rs, bool) and int(rs) != saved.seed_:
+        raise ParameterError(f"checkpoint {path} was written with random_state={saved.seed_}, "
+                             f"this model has random_state={rs}")
+    for name in state:
+        setattr(model, name, getattr(saved, name))
+    return True
+
+
 def progress(total: int, desc: str, verbose: bool):
     """A tqdm bar over minibatches, shown only when ``verbose`` and on a terminal."""
     from tqdm import tqdm
@@ -98,6 +181,9 @@ def progress(total: int, desc: str, verbose: bool):
 # ------------------------------------------------------------------- model
 _PARAMS = ("n_hidden", "learning_rate", "momentum", "batch_size", "n_epochs", "sigma",
            "weight_decay", "dropout", "dtype", "monitor_size")
+_ARRAYS = ("W", "hidden_bias", "U", "visible_bias")
+#: attributes a checkpoint restores
+_STATE = ("W", "hidden_bias", "U", "visible_bias", "velocity_", "seed_", "epoch_", "history_")
 
 
 class Autoencoder:
@@ -124,6 +210,12 @@ class Autoencoder:
     verbose : bool
         Progress bar on a terminal.
     random_state : int, None or Generator
+    checkpoint : path, optional
+        File rewritten atomically after every epoch (parameters, momentum buffers,
+        seed, history).
+    resume : bool
+        If ``checkpoint`` exists, :meth:`fit` continues from it up to ``n_epochs`` in
+        all, with the same result as an uninterrupted run; otherwise it starts afresh.
 
     Attributes
     ----------
@@ -147,7 +239,8 @@ class Autoencoder:
                  momentum: float = 0.5, batch_size: int = 20, n_epochs: int = 10,
                  sigma: float = 0.1, weight_decay: float = 0.0, dropout: float | None = None,
                  dtype: str = "float32", monitor_size: int = 1000, verbose: bool = False,
-                 random_state=None) -> None:
+                 random_state=None, checkpoint: str | os.PathLike | None = None,
+                 resume: bool = False) -> None:
         self.n_hidden = n_hidden
         self.learning_rate = learning_rate
         self.momentum = momentum
@@ -160,6 +253,8 @@ class Autoencoder:
         self.monitor_size = monitor_size
         self.verbose = verbose
         self.random_state = random_state
+        self.checkpoint = checkpoint
+        self.resume = resume
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(n_hidden={self.n_hidden}, dropout={self.dropout}, "
@@ -203,6 +298,11 @@ class Autoencoder:
     def n_visible(self) -> int:
         self._fitted()
         return self.W.shape[0]
+
+    @property
+    def n_features_in_(self) -> int:
+        """Input features (``D``), as in scikit-learn."""
+        return self.n_visible
 
     def _x(self, X, name: str = "X") -> np.ndarray:
         return check_data(X, n_features=self.n_visible, name=name, dtype=self._dt)
@@ -256,18 +356,20 @@ class Autoencoder:
         return X * (rng.random(X.shape) >= self.dropout).astype(X.dtype)
 
     def fit(self, X, y=None, X_val=None) -> Autoencoder:
-        """Train for ``n_epochs`` epochs from a fresh initialization.
+        """Train for ``n_epochs`` epochs from a fresh initialization (or, with ``resume``,
+        continue from ``checkpoint`` up to ``n_epochs`` in all).
 
         ``X_val``: optional validation rows for the per-epoch ``val_recon``.
         """
         self._check_params()
         X = check_data(X, dtype=self._dt)
-        self._init_state(X.shape[1])
+        if not resume_state(self, X.shape[1], _PARAMS, _STATE):
+            self._init_state(X.shape[1])
         Xv = None if X_val is None else self._x(X_val, "X_val")
         n, bs = X.shape[0], int(self.batch_size)
         nb = -(-n // bs)
         mon = np.random.default_rng([self.seed_, 3]).permutation(n)[:self.monitor_size]
-        for epoch in range(int(self.n_epochs)):
+        for epoch in range(self.epoch_, int(self.n_epochs)):
             t0 = time.perf_counter()
             perm = np.random.default_rng([self.seed_, 1, epoch]).permutation(n)
             noise = np.random.default_rng([self.seed_, 2, epoch])
@@ -291,28 +393,27 @@ class Autoencoder:
                    "seconds": time.perf_counter() - t0}
             for k in AE_HISTORY_KEYS:
                 self.history_[k].append(rec[k])
+            if self.checkpoint:
+                self.save(self.checkpoint)
         return self
 
     def _step(self, grads: list[np.ndarray]) -> None:
-        lr, mu, wd = float(self.learning_rate), float(self.momentum), float(self.weight_decay)
-        for i, (p, g, v) in enumerate(zip(self.params, grads, self.velocity_)):
-            if wd and p.ndim == 2:
-                g = g + wd * p
-            v *= mu
-            v -= lr * g
-            p += v
-            self.velocity_[i] = v
+        from pgm.inference.sgd import momentum_descent
+
+        momentum_descent(self.params, grads, self.velocity_, learning_rate=self.learning_rate,
+                         momentum=self.momentum, weight_decay=self.weight_decay)
 
     # --------------------------------------------------------------- files
     def save(self, path: str | os.PathLike) -> Path:
-        """Write parameters, hyperparameters and history to ``.npz`` (atomic, no pickle)."""
+        """Write parameters, momentum buffers, hyperparameters and history to ``.npz``
+        (atomic, no pickle)."""
         self._fitted()
         meta: dict[str, Any] = {
             "format": self._format, "version": FORMAT_VERSION, "seed": int(self.seed_),
             "epoch": int(self.epoch_), "params": {k: getattr(self, k) for k in _PARAMS},
             "history": {k: [float(x) for x in v] for k, v in self.history_.items()}}
-        return write_model_npz(path, dict(zip(("W", "hidden_bias", "U", "visible_bias"),
-                                              self.params)), meta)
+        return write_model_npz(path, {**dict(zip(_ARRAYS, self.params)),
+                                      **velocity_arrays(_ARRAYS, self.velocity_)}, meta)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Autoencoder:
@@ -328,7 +429,7 @@ class Autoencoder:
         D, P = obj.W.shape
         if obj.U.shape != (P, D) or obj.hidden_bias.shape != (P,) or obj.visible_bias.shape != (D,):
             raise ModelLoadError(f"{path}: inconsistent array shapes")
-        obj.velocity_ = [np.zeros_like(p) for p in obj.params]
+        obj.velocity_ = restore_velocity(arrays, _ARRAYS, obj.params, path)
         obj.seed_ = int(meta.get("seed", 0))
         obj.epoch_ = int(meta.get("epoch", 0))
         hist = meta.get("history") or {}

@@ -9,7 +9,9 @@ The first layer can start from a pretrained model (:meth:`MLPClassifier.init_fro
 an RBM (``W``, hidden biases), a :class:`~pgm.models.rbm.BernoulliRBM`, an
 :class:`~pgm.models.autoencoder.Autoencoder` or a denoising one (encoder ``W`` and
 biases); otherwise ``N(0, sigma^2)`` weights.  Minibatch SGD with momentum; one
-history row per epoch (validation accuracy and cross-entropy); ``.npz`` save/load.
+history row per epoch (validation accuracy and cross-entropy); ``.npz`` save/load; an
+optional per-epoch ``checkpoint`` (atomic) from which ``resume=True`` continues exactly
+as an uninterrupted run would.
 
 Examples
 --------
@@ -33,12 +35,15 @@ from pgm.models.autoencoder import (
     check_hyper,
     progress,
     read_model_npz,
+    restore_velocity,
+    resume_state,
     seed_from,
+    velocity_arrays,
     write_model_npz,
 )
 from pgm.models.rbm import _expit, check_data
 
-from pgm.exceptions import CardinalityError, EvidenceError, ModelLoadError
+from pgm.exceptions import CardinalityError, EvidenceError, ModelLoadError, ParameterError
 
 __all__ = ["MLPClassifier", "CLF_HISTORY_KEYS", "check_labels", "softmax_cross_entropy"]
 
@@ -47,6 +52,10 @@ CLF_HISTORY_KEYS = ("epoch", "train_loss", "val_loss", "val_accuracy", "seconds"
 
 _PARAMS = ("n_hidden", "n_classes", "learning_rate", "momentum", "batch_size", "n_epochs",
            "sigma", "weight_decay", "dtype")
+_ARRAYS = ("W", "hidden_bias", "V", "output_bias")
+#: attributes a checkpoint restores
+_STATE = ("W", "hidden_bias", "V", "output_bias", "velocity_", "seed_", "epoch_", "history_",
+          "init_")
 
 
 def check_labels(y, n: int, n_classes: int, name: str = "y") -> np.ndarray:
@@ -94,7 +103,8 @@ def softmax_cross_entropy(z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarr
 
 
 def train_sgd_epochs(model, batch_inputs, y: np.ndarray, X_val, y_val, *, n_epochs: int,
-                     learning_rate: float, momentum: float, weight_decay: float = 0.0) -> None:
+                     learning_rate: float, momentum: float, weight_decay: float = 0.0,
+                     checkpoint: str | os.PathLike | None = None) -> None:
     """Minibatch SGD with momentum for a softmax classifier; the one training loop of
     :class:`MLPClassifier` and :class:`~pgm.models.convnet.ConvNet`.
 
@@ -102,8 +112,20 @@ def train_sgd_epochs(model, batch_inputs, y: np.ndarray, X_val, y_val, *, n_epoc
     ``epoch_`` (continued from), ``batch_size``, ``verbose``, ``history_``, ``log_loss``
     and ``score``; ``batch_inputs(idx)`` returns the network input of those rows.
     Weight decay applies to the matrices only.  Raises ``TrainingDivergedError`` when
-    a parameter becomes non-finite; appends one history record per epoch.
+    a parameter becomes non-finite (a ``checkpoint`` then keeps the last good epoch);
+    appends one history record per epoch and, with ``checkpoint``, rewrites that file
+    (``model.save``, atomic) after every epoch.
+
+    Examples
+    --------
+    >>> clf = MLPClassifier(2, 2, random_state=0).init_random(3)
+    >>> X = np.eye(3)[[0, 1, 2, 0]]; y = np.array([0, 1, 1, 0])
+    >>> train_sgd_epochs(clf, lambda idx: X[idx], y, None, None, n_epochs=2,
+    ...                  learning_rate=0.1, momentum=0.5)
+    >>> clf.epoch_, len(clf.history_["train_loss"])
+    (2, 2)
     """
+    from pgm.inference.sgd import momentum_descent
     from pgm.models.rbm import TrainingDivergedError
 
     n, bs = len(y), int(model.batch_size)
@@ -119,12 +141,8 @@ def train_sgd_epochs(model, batch_inputs, y: np.ndarray, X_val, y_val, *, n_epoc
                 idx = perm[bi * bs:(bi + 1) * bs]
                 loss, grads = model.loss_and_grad(batch_inputs(idx), y[idx])
                 tot += loss * len(idx)
-                for p, g, v in zip(model.params, grads, model.velocity_):
-                    if wd and p.ndim == 2:
-                        g = g + wd * p
-                    v *= mu
-                    v -= lr * g
-                    p += v
+                momentum_descent(model.params, grads, model.velocity_, learning_rate=lr,
+                                 momentum=mu, weight_decay=wd)
                 bar.update()
         if not all(np.isfinite(p).all() for p in model.params):
             raise TrainingDivergedError(f"training diverged in epoch {epoch + 1}")
@@ -135,6 +153,8 @@ def train_sgd_epochs(model, batch_inputs, y: np.ndarray, X_val, y_val, *, n_epoc
                "seconds": time.perf_counter() - t0}
         for k in CLF_HISTORY_KEYS:
             model.history_[k].append(rec[k])
+        if checkpoint:
+            model.save(checkpoint)
 
 
 class MLPClassifier:
@@ -151,6 +171,14 @@ class MLPClassifier:
     dtype : {"float32", "float64"}
     verbose : bool
     random_state : int, None or Generator
+    checkpoint : path, optional
+        File rewritten atomically after every epoch (weights, momentum buffers, seed,
+        history, initialization).
+    resume : bool
+        If ``checkpoint`` exists, :meth:`fit` continues from it up to ``n_epochs`` in
+        all (same result as an uninterrupted run; the pretrained ``init`` is then not
+        applied again, but its class must match the checkpoint's); otherwise it
+        starts afresh.
 
     Attributes
     ----------
@@ -174,7 +202,8 @@ class MLPClassifier:
     def __init__(self, n_hidden: int = 100, n_classes: int = 10, *,
                  learning_rate: float = 0.1, momentum: float = 0.5, batch_size: int = 20,
                  n_epochs: int = 10, sigma: float = 0.1, weight_decay: float = 0.0,
-                 dtype: str = "float32", verbose: bool = False, random_state=None) -> None:
+                 dtype: str = "float32", verbose: bool = False, random_state=None,
+                 checkpoint: str | os.PathLike | None = None, resume: bool = False) -> None:
         self.n_hidden = n_hidden
         self.n_classes = n_classes
         self.learning_rate = learning_rate
@@ -186,6 +215,8 @@ class MLPClassifier:
         self.dtype = dtype
         self.verbose = verbose
         self.random_state = random_state
+        self.checkpoint = checkpoint
+        self.resume = resume
 
     @property
     def _dt(self) -> np.dtype:
@@ -195,6 +226,12 @@ class MLPClassifier:
     def params(self) -> list[np.ndarray]:
         """``[W, hidden_bias, V, output_bias]``."""
         return [self.W, self.hidden_bias, self.V, self.output_bias]
+
+    @property
+    def n_features_in_(self) -> int:
+        """Input features ``D``."""
+        self._fitted()
+        return self.W.shape[0]
 
     def _check_params(self) -> None:
         check_hyper(self, ("n_hidden", "n_classes", "batch_size", "n_epochs"),
@@ -308,14 +345,25 @@ class MLPClassifier:
         """Train ``n_epochs`` epochs.
 
         ``init``: a pretrained model for :meth:`init_from`, ``"keep"`` to continue from
-        the current weights, or None (random).  ``X_val``/``y_val`` feed the history.
+        the current weights (``n_epochs`` more), or None (random).  ``X_val``/``y_val``
+        feed the history.  With ``resume`` and an existing ``checkpoint``, training
+        continues from it up to ``n_epochs`` in all.
         """
         self._check_params()
         X = check_data(X, dtype=self._dt)
         y = check_labels(y, len(X), self.n_classes)
-        if init is None:
+        n_epochs = int(self.n_epochs)
+        keep = isinstance(init, str) and init == "keep"
+        if not keep and resume_state(self, X.shape[1], _PARAMS, _STATE):
+            expected = "random" if init is None else type(init).__name__
+            if self.init_ != expected:
+                raise ParameterError(f"checkpoint {self.checkpoint} was initialized from "
+                                     f"{self.init_!r}, this fit from {expected!r}; resume with "
+                                     "the same init or delete the checkpoint")
+            n_epochs = max(0, n_epochs - self.epoch_)
+        elif init is None:
             self.init_random(X.shape[1])
-        elif isinstance(init, str) and init == "keep":
+        elif keep:
             self._fitted()
         else:
             self.init_from(init)
@@ -324,26 +372,27 @@ class MLPClassifier:
         if X_val is not None:
             Xv = self._x(X_val, "X_val")
             yv = check_labels(y_val, len(Xv), self.n_classes, "y_val")
-        train_sgd_epochs(self, lambda idx: X[idx], y, Xv, yv, n_epochs=int(self.n_epochs),
+        train_sgd_epochs(self, lambda idx: X[idx], y, Xv, yv, n_epochs=n_epochs,
                          learning_rate=self.learning_rate, momentum=self.momentum,
-                         weight_decay=self.weight_decay)
+                         weight_decay=self.weight_decay, checkpoint=self.checkpoint)
         return self
 
     # ------------------------------------------------------------ files
     def save(self, path: str | os.PathLike) -> Path:
-        """Write weights, hyperparameters and history to ``.npz`` (atomic, no pickle)."""
+        """Write weights, momentum buffers, hyperparameters and history to ``.npz``
+        (atomic, no pickle)."""
         self._fitted()
         meta = {"format": self._format, "version": FORMAT_VERSION, "seed": int(self.seed_),
                 "epoch": int(self.epoch_), "init": self.init_,
                 "params": {k: getattr(self, k) for k in _PARAMS},
                 "history": {k: [float(x) for x in v] for k, v in self.history_.items()}}
-        return write_model_npz(path, dict(zip(("W", "hidden_bias", "V", "output_bias"),
-                                              self.params)), meta)
+        return write_model_npz(path, {**dict(zip(_ARRAYS, self.params)),
+                                      **velocity_arrays(_ARRAYS, self.velocity_)}, meta)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> MLPClassifier:
         """A classifier written by :meth:`save`."""
-        names = ("W", "hidden_bias", "V", "output_bias")
+        names = _ARRAYS
         arrays, meta = read_model_npz(path, cls._format, names)
         obj = cls(**{k: v for k, v in meta.get("params", {}).items() if k in _PARAMS})
         obj.W, obj.hidden_bias, obj.V, obj.output_bias = (
@@ -353,6 +402,7 @@ class MLPClassifier:
         obj.seed_ = int(meta.get("seed", 0))
         obj.init_ = str(meta.get("init", "random"))
         obj._reset()
+        obj.velocity_ = restore_velocity(arrays, names, obj.params, path)
         obj.epoch_ = int(meta.get("epoch", 0))
         hist = meta.get("history") or {}
         obj.history_ = {k: [float(x) for x in hist.get(k, [])] for k in CLF_HISTORY_KEYS}

@@ -13,6 +13,9 @@ Backprop (Problem 1): ``dL/dz = p - onehot(y)``; ``dL/dM = dL/dz V^T``; max-pool
 routes each ``dL/dM`` to the arg-max position of its window (zero elsewhere);
 ``dL/dZ = dL/dA * act'(Z)``; ``dL/dK = patches^T dL/dZ``, ``dL/dc = sum dL/dZ``.
 
+Training as the classifier's (:func:`~pgm.models.classifier.train_sgd_epochs`), with
+the same per-epoch ``checkpoint`` / ``resume``.
+
 Examples
 --------
 >>> rng = np.random.default_rng(0)
@@ -33,7 +36,10 @@ from pgm.models.autoencoder import (
     FORMAT_VERSION,
     check_hyper,
     read_model_npz,
+    restore_velocity,
+    resume_state,
     seed_from,
+    velocity_arrays,
     write_model_npz,
 )
 from pgm.models.classifier import (
@@ -50,6 +56,9 @@ __all__ = ["ConvNet", "im2col", "max_pool", "max_pool_backward"]
 
 _PARAMS = ("kernel", "stride", "pool", "n_maps", "n_classes", "activation", "learning_rate",
            "momentum", "batch_size", "n_epochs", "sigma", "dtype")
+_ARRAYS = ("K", "conv_bias", "V", "output_bias")
+#: attributes a checkpoint restores
+_STATE = ("K", "conv_bias", "V", "output_bias", "velocity_", "seed_", "epoch_", "history_")
 
 
 def im2col(images: np.ndarray, k: int, s: int) -> np.ndarray:
@@ -74,7 +83,7 @@ def max_pool(A: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray]:
     Examples
     --------
     >>> M, arg = max_pool(np.arange(16.0).reshape(1, 4, 4, 1), 2)
-    >>> M[0, :, :, 0].tolist(), arg[0, 0, 0, 0]
+    >>> M[0, :, :, 0].tolist(), int(arg[0, 0, 0, 0])
     ([[5.0, 7.0], [13.0, 15.0]], 3)
     """
     n, H, W, m = A.shape
@@ -123,6 +132,12 @@ class ConvNet:
     learning_rate, momentum, batch_size, n_epochs, sigma : SGD settings.
     dtype : {"float32", "float64"}
     random_state : int, None or Generator
+    checkpoint : path, optional
+        File rewritten atomically after every epoch (weights, momentum buffers, seed,
+        history).
+    resume : bool
+        If ``checkpoint`` exists, :meth:`fit` continues from it up to ``n_epochs`` in
+        all (same result as an uninterrupted run); otherwise it starts afresh.
 
     Attributes
     ----------
@@ -144,7 +159,8 @@ class ConvNet:
                  stride: int = 1, pool: int = 2, n_maps: int = 2, n_classes: int = 10,
                  activation: str = "relu", learning_rate: float = 0.1, momentum: float = 0.9,
                  batch_size: int = 20, n_epochs: int = 10, sigma: float = 0.1,
-                 dtype: str = "float32", verbose: bool = False, random_state=None) -> None:
+                 dtype: str = "float32", verbose: bool = False, random_state=None,
+                 checkpoint: str | os.PathLike | None = None, resume: bool = False) -> None:
         self.image_shape = tuple(int(v) for v in image_shape)
         self.kernel = kernel
         self.stride = stride
@@ -160,6 +176,8 @@ class ConvNet:
         self.dtype = dtype
         self.verbose = verbose
         self.random_state = random_state
+        self.checkpoint = checkpoint
+        self.resume = resume
 
     # --------------------------------------------------------------- shapes
     @property
@@ -174,6 +192,11 @@ class ConvNet:
         """Pooled units feeding the softmax."""
         oh, ow = self.conv_shape
         return (oh // self.pool) * (ow // self.pool) * self.n_maps
+
+    @property
+    def n_features_in_(self) -> int:
+        """Pixels per image (``H * W``)."""
+        return self.image_shape[0] * self.image_shape[1]
 
     @property
     def _dt(self) -> np.dtype:
@@ -289,32 +312,37 @@ class ConvNet:
 
     # -------------------------------------------------------------- training
     def fit(self, X, y, X_val=None, y_val=None) -> ConvNet:
-        """Train ``n_epochs`` epochs from a random initialization."""
-        self.init_random()
+        """Train ``n_epochs`` epochs from a random initialization (or, with ``resume``,
+        continue from ``checkpoint`` up to ``n_epochs`` in all)."""
+        self._check_params()
+        if not resume_state(self, self.n_features_in_, ("image_shape",) + _PARAMS, _STATE):
+            self.init_random()
         imgs = self._x(X)
         y = check_labels(y, len(imgs), self.n_classes)
         Xv = None if X_val is None else self._x(X_val, "X_val")
         yv = None if Xv is None else check_labels(y_val, len(Xv), self.n_classes, "y_val")
         train_sgd_epochs(self, lambda idx: imgs[idx].reshape(len(idx), -1), y, Xv, yv,
-                         n_epochs=int(self.n_epochs), learning_rate=float(self.learning_rate),
-                         momentum=float(self.momentum))
+                         n_epochs=max(0, int(self.n_epochs) - self.epoch_),
+                         learning_rate=float(self.learning_rate), momentum=float(self.momentum),
+                         checkpoint=self.checkpoint)
         return self
 
     # -------------------------------------------------------------- files
     def save(self, path: str | os.PathLike) -> Path:
-        """Write weights, hyperparameters and history to ``.npz`` (atomic, no pickle)."""
+        """Write weights, momentum buffers, hyperparameters and history to ``.npz``
+        (atomic, no pickle)."""
         self._fitted()
         meta = {"format": self._format, "version": FORMAT_VERSION, "seed": int(self.seed_),
                 "epoch": int(self.epoch_), "image_shape": list(self.image_shape),
                 "params": {k: getattr(self, k) for k in _PARAMS},
                 "history": {k: [float(x) for x in v] for k, v in self.history_.items()}}
-        return write_model_npz(path, dict(zip(("K", "conv_bias", "V", "output_bias"),
-                                              self.params)), meta)
+        return write_model_npz(path, {**dict(zip(_ARRAYS, self.params)),
+                                      **velocity_arrays(_ARRAYS, self.velocity_)}, meta)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> ConvNet:
         """A network written by :meth:`save`."""
-        names = ("K", "conv_bias", "V", "output_bias")
+        names = _ARRAYS
         arrays, meta = read_model_npz(path, cls._format, names)
         obj = cls(tuple(meta.get("image_shape", (28, 28))),
                   **{k: v for k, v in meta.get("params", {}).items() if k in _PARAMS})
@@ -324,7 +352,7 @@ class ConvNet:
                                                                           obj.n_classes):
             raise ModelLoadError(f"{path}: array shapes do not match the hyperparameters")
         obj.seed_ = int(meta.get("seed", 0))
-        obj.velocity_ = [np.zeros_like(p) for p in obj.params]
+        obj.velocity_ = restore_velocity(arrays, names, obj.params, path)
         obj.epoch_ = int(meta.get("epoch", 0))
         hist = meta.get("history") or {}
         obj.history_ = {k: [float(x) for x in hist.get(k, [])] for k in CLF_HISTORY_KEYS}

@@ -1,16 +1,33 @@
 """The digit-modelling study (seed Problem 5): experiments (a)-(h) and their report.
 
 Each experiment is a function ``experiment_x(ctx) -> Section`` that trains what it
-needs (or loads it from ``OUT/models/`` when an earlier, interrupted run already
-trained it: a rerun resumes without retraining), writes its PNG figures to ``OUT``
-and returns Markdown lines plus rows of final numbers.  :func:`run_digits_study` runs
-them all and writes ``OUT/report.md`` (figures inlined by relative path, one table of
-final numbers); every number in it comes from that run.
+needs, writes its PNG figures to ``OUT`` and returns Markdown lines plus rows of final
+numbers.  :func:`run_digits_study` runs them all and writes ``OUT/report.md`` (figures
+inlined by relative path, reference points, one table of final numbers); every number
+in it comes from a run of this code, none is hand-entered.
+
+Resuming: everything a rerun can reuse is written atomically (:mod:`pgm.files`) and
+keyed by the settings that produced it, so an interrupted run continues where it
+stopped and a rerun with other settings (quick vs full, any field of
+:class:`StudyConfig`, another data split) never picks up stale results:
+
+* ``OUT/sections/<key>-<mode>-<digest>.json``: a finished experiment (its Markdown
+  lines, table rows, figure names and seconds) plus the configuration and data digest
+  it was computed with (checked on reading); a rerun skips it and still writes the
+  full report.
+* ``OUT/models/<name>-<mode>-<digest>.npz``: trained models (the digest covers their
+  hyperparameters and the data); ``OUT/models/checkpoints/``: the same models
+  mid-training, rewritten after every epoch, from which an interrupted training
+  resumes (bit-identical to an uninterrupted one).
+* ``OUT/models/<model>.loglik.json``: an RBM's ``log Z`` and its training and test
+  log-likelihoods (with the AIS settings they came from), so AIS is never redone for a
+  model already scored.
 
 Data: the split of :func:`pgm.study.digits_split`, binarized at 0.5 (all models see
 the same binary digits).  Reconstruction errors are cross-entropies in nats per image
-(mean-field reconstructions for the RBMs); log-likelihoods are nats per test image
-(exact for at most 20 hidden units, else AIS).
+(mean-field reconstructions for the RBMs); log-likelihoods are nats per image, on the
+test and on the training digits with the same ``log Z`` (exact for at most 20 hidden
+units, else AIS).
 
 Examples
 --------
@@ -21,30 +38,62 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import io
+import json
 import math
 import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from pgm.exceptions import ModelLoadError, ParameterError
 from pgm.files import atomic_path, atomic_write_text
 
-__all__ = ["StudyConfig", "StudyContext", "Section", "EXPERIMENTS", "run_digits_study",
-           "study_config", "experiment_a", "experiment_b", "experiment_c", "experiment_d",
-           "experiment_e", "experiment_f", "experiment_g", "experiment_h"]
+__all__ = ["StudyConfig", "StudyContext", "Section", "LogLikelihood", "EXPERIMENTS",
+           "REFERENCES", "TABLE_COLUMNS", "run_digits_study", "study_config", "render_report",
+           "reference_lines", "section_path", "load_section", "save_section",
+           "overfitting_sentence", "versus_reference", "pretraining_verdict", "experiment_a",
+           "experiment_b", "experiment_c", "experiment_d", "experiment_e", "experiment_f",
+           "experiment_g", "experiment_h"]
 
 #: columns of the final-numbers table
 TABLE_COLUMNS = ("experiment", "model", "epochs", "train recon", "val recon",
-                 "test log-lik", "val accuracy", "val cross-entropy", "test accuracy")
+                 "train log-lik", "test log-lik", "val accuracy", "val cross-entropy",
+                 "test accuracy")
+
+#: version of the files in ``OUT/sections`` (a change invalidates them)
+SECTION_FORMAT = 2
+
+#: published validation cross-entropies (nats/image) of this study, after many epochs
+REFERENCES = {"RBM-100": 77.0, "AE-100": 64.0}
+
+#: relative distance to a reference still called "in its range" ("about 77")
+REFERENCE_TOLERANCE = 0.05
+
+#: exact log Z up to this many units in the smaller layer, AIS above
+EXACT_UNITS = 20
 
 
 @dataclass(frozen=True)
 class StudyConfig:
-    """Sizes of the study (see :func:`study_config`)."""
+    """Sizes of the study (see :func:`study_config`).
+
+    Every field enters the key of the saved sections, so changing one makes a rerun
+    recompute the experiments (models are keyed by their own hyperparameters only).
+    ``likelihood_everywhere``: also score the CD-k RBMs of (b) with k > 1 (the RBM of
+    (a) and every size of (g) are always scored).
+
+    Examples
+    --------
+    >>> StudyConfig(True, rbm_epochs=1, ae_epochs=1, clf_epochs=1, cnn_epochs=1).tag
+    'quick'
+    """
 
     quick: bool
     rbm_epochs: int
@@ -84,7 +133,13 @@ def study_config(quick: bool = False) -> StudyConfig:
 
 @dataclass
 class Section:
-    """One experiment's report: title, Markdown lines, figure names, table rows."""
+    """One experiment's report: title, Markdown lines, figure names, table rows.
+
+    ``seconds``: the time the experiment took when it was computed; ``reused``: loaded
+    from ``OUT/sections`` rather than computed by this run.  A row with ``"once": True``
+    (a classifier shared by several experiments) appears in the table only the first
+    time its model does.
+    """
 
     key: str
     title: str
@@ -92,11 +147,33 @@ class Section:
     figures: list[str] = field(default_factory=list)
     rows: list[dict] = field(default_factory=list)
     seconds: float = 0.0
+    reused: bool = False
+
+
+@dataclass(frozen=True)
+class LogLikelihood:
+    """Mean log-likelihood (nats/image) of an RBM on the training and the test digits,
+    both with the same ``log_z``; ``how``: exact or the AIS settings."""
+
+    train: float
+    test: float
+    log_z: float
+    how: str
+
+    @property
+    def gap(self) -> float:
+        """``train - test``: how much better the model fits the digits it was trained on."""
+        return self.train - self.test
 
 
 @dataclass
 class StudyContext:
-    """Data, settings, output folder and the models trained so far (shared by experiments)."""
+    """Data, settings, output folder and the models trained so far (shared by experiments).
+
+    ``models`` maps a model's key (its file name in ``OUT/models`` without ``.npz``)
+    to the model; ``keys`` maps ``id(model)`` back to that key; ``data_digest``
+    identifies the data (it enters every key).
+    """
 
     out: Path
     cfg: StudyConfig
@@ -107,6 +184,14 @@ class StudyContext:
     X_test: np.ndarray
     y_test: np.ndarray
     models: dict = field(default_factory=dict)
+    keys: dict = field(default_factory=dict)
+    data_digest: str = ""
+
+    def __post_init__(self) -> None:
+        self.out = Path(self.out)
+        if not self.data_digest:
+            self.data_digest = _array_digest(self.X_train, self.y_train, self.X_val,
+                                             self.y_val, self.X_test, self.y_test)
 
     @classmethod
     def from_split(cls, out: str | os.PathLike, cfg: StudyConfig, split=None) -> StudyContext:
@@ -118,7 +203,99 @@ class StudyContext:
                    binarize(s.X_test), s.y_test)
 
 
-# ------------------------------------------------------------------ helpers
+# ------------------------------------------------------------------ keys and files
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"cannot write {type(obj).__name__} as JSON")
+
+
+def _jsonable(obj: Any) -> Any:
+    """``obj`` as it reads back from JSON (tuples become lists), for comparisons."""
+    return json.loads(json.dumps(obj, default=_json_default))
+
+
+def _digest(obj: Any) -> str:
+    text = json.dumps(obj, sort_keys=True, default=_json_default)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def _array_digest(*arrays: np.ndarray) -> str:
+    h = hashlib.sha256()
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        h.update(f"{a.dtype.str}{a.shape}".encode())
+        h.update(memoryview(a).cast("B"))
+    return h.hexdigest()[:12]
+
+
+def _read_json(path: Path) -> dict | None:
+    """The JSON object in ``path``; None when it is missing or unreadable (then redone)."""
+    try:
+        obj = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return obj if isinstance(obj, dict) else None
+
+
+def _write_json(path: Path, obj: Any) -> Path:
+    return atomic_write_text(path, json.dumps(obj, indent=1, default=_json_default) + "\n")
+
+
+def _fingerprint(ctx: StudyContext) -> dict:
+    """What a section's results depend on: the file format, the whole config, the data."""
+    return _jsonable({"format": SECTION_FORMAT, "config": dataclasses.asdict(ctx.cfg),
+                      "data": ctx.data_digest})
+
+
+def section_path(ctx: StudyContext, key: str) -> Path:
+    """``OUT/sections/<key>-<mode>-<digest of the fingerprint>.json``."""
+    return ctx.out / "sections" / f"{key}-{ctx.cfg.tag}-{_digest(_fingerprint(ctx))}.json"
+
+
+_SECTION_FIELDS = ("key", "title", "lines", "figures", "rows", "seconds")
+
+
+def save_section(ctx: StudyContext, sec: Section) -> Path:
+    """Write a finished experiment to :func:`section_path` (atomically), with the
+    configuration and data digest it was computed with."""
+    return _write_json(section_path(ctx, sec.key),
+                       {"fingerprint": _fingerprint(ctx),
+                        "section": {k: getattr(sec, k) for k in _SECTION_FIELDS}})
+
+
+def load_section(ctx: StudyContext, key: str) -> Section | None:
+    """The experiment ``key`` as an earlier run with the same configuration and data
+    finished it, or None (no such file, another configuration, an unreadable file, or a
+    figure that is gone): then it must be computed.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> ctx = StudyContext(Path(tempfile.mkdtemp()), study_config(True), *[np.zeros(1)] * 6)
+    >>> load_section(ctx, "a") is None
+    True
+    >>> _ = save_section(ctx, Section("a", "(a) demo", ["text"], rows=[{"epochs": 3}]))
+    >>> load_section(ctx, "a").lines
+    ['text']
+    """
+    stored = _read_json(section_path(ctx, key))
+    if stored is None or stored.get("fingerprint") != _fingerprint(ctx):
+        return None
+    d = stored.get("section")
+    if not isinstance(d, dict) or set(d) != set(_SECTION_FIELDS) or d["key"] != key:
+        return None
+    sec = Section(**d, reused=True)
+    if not all((ctx.out / f).is_file() for f in sec.figures):
+        return None
+    return sec
+
+
+# ------------------------------------------------------------------ figures
 def _figure(path: Path, draw: Callable, figsize=(6.4, 4.0)) -> str:
     import matplotlib
 
@@ -155,20 +332,36 @@ def _tiles(path: Path, picture: np.ndarray) -> str:
     return save_tiles(path, picture).name
 
 
-def _model_path(ctx: StudyContext, name: str) -> Path:
-    return ctx.out / "models" / f"{name}-{ctx.cfg.tag}.npz"
+# ------------------------------------------------------------------ models
+def _model_key(ctx: StudyContext, name: str, hyper: dict) -> str:
+    """``<name>-<mode>-<digest of the hyperparameters and the data>``."""
+    return f"{name}-{ctx.cfg.tag}-{_digest({'hyper': hyper, 'data': ctx.data_digest})}"
 
 
-def _cached(ctx: StudyContext, name: str, train: Callable, load: Callable):
-    """The model ``name`` from memory, from ``OUT/models`` (resume), or trained and saved."""
-    if name in ctx.models:
-        return ctx.models[name]
-    path = _model_path(ctx, name)
-    model = load(path) if path.exists() else None
+def _cached(ctx: StudyContext, key: str, train: Callable[[Path], Any],
+            load: Callable[[Path], Any]):
+    """The model ``key`` from memory, from ``OUT/models`` (an earlier run), or trained.
+
+    ``train(checkpoint)`` trains with a per-epoch checkpoint in ``OUT/models/checkpoints``
+    and resumes from it when an interrupted run left one; the finished model is saved
+    to ``OUT/models/<key>.npz`` and the checkpoint removed.
+    """
+    if key in ctx.models:
+        return ctx.models[key]
+    path = ctx.out / "models" / f"{key}.npz"
+    model = None
+    if path.exists():
+        try:
+            model = load(path)
+        except ModelLoadError:          # a damaged file: train again
+            model = None
     if model is None:
-        model = train()
+        ckpt = ctx.out / "models" / "checkpoints" / f"{key}.npz"
+        model = train(ckpt)
         model.save(path)
-    ctx.models[name] = model
+        ckpt.unlink(missing_ok=True)
+    ctx.models[key] = model
+    ctx.keys[id(model)] = key
     return model
 
 
@@ -176,12 +369,16 @@ def _rbm(ctx: StudyContext, n_hidden: int = 100, k: int = 1):
     from pgm.models.rbm import BernoulliRBM
 
     cfg = ctx.cfg
+    hyper = {"n_hidden": n_hidden, "k": k, "epochs": cfg.rbm_epochs, "lr": cfg.learning_rate,
+             "batch": cfg.batch_size, "seed": cfg.seed}
 
-    def train():
+    def train(ckpt: Path):
         return BernoulliRBM(n_components=n_hidden, n_iter=cfg.rbm_epochs, k=k,
                             learning_rate=cfg.learning_rate, batch_size=cfg.batch_size,
-                            random_state=cfg.seed).fit(ctx.X_train, X_val=ctx.X_val)
-    return _cached(ctx, f"rbm-h{n_hidden}-k{k}", train, BernoulliRBM.load)
+                            random_state=cfg.seed, checkpoint=ckpt,
+                            resume=True).fit(ctx.X_train, X_val=ctx.X_val)
+    return _cached(ctx, _model_key(ctx, f"rbm-h{n_hidden}-k{k}", hyper), train,
+                   BernoulliRBM.load)
 
 
 def _ae(ctx: StudyContext, n_hidden: int = 100, denoising: bool = False):
@@ -189,50 +386,84 @@ def _ae(ctx: StudyContext, n_hidden: int = 100, denoising: bool = False):
 
     cls = DenoisingAutoencoder if denoising else Autoencoder
     cfg = ctx.cfg
+    hyper = {"n_hidden": n_hidden, "epochs": cfg.ae_epochs, "lr": cfg.learning_rate,
+             "batch": cfg.batch_size, "seed": cfg.seed}
 
-    def train():
+    def train(ckpt: Path):
         return cls(n_hidden, n_epochs=cfg.ae_epochs, learning_rate=cfg.learning_rate,
-                   batch_size=cfg.batch_size, random_state=cfg.seed).fit(ctx.X_train,
-                                                                          X_val=ctx.X_val)
-    return _cached(ctx, f"{'dae' if denoising else 'ae'}-h{n_hidden}", train, cls.load)
+                   batch_size=cfg.batch_size, random_state=cfg.seed, checkpoint=ckpt,
+                   resume=True).fit(ctx.X_train, X_val=ctx.X_val)
+    name = f"{'dae' if denoising else 'ae'}-h{n_hidden}"
+    return _cached(ctx, _model_key(ctx, name, hyper), train, cls.load)
 
 
 def _clf(ctx: StudyContext, init_name: str, init_model):
     from pgm.models.classifier import MLPClassifier
 
     cfg = ctx.cfg
+    hyper = {"init": "random" if init_model is None else ctx.keys[id(init_model)],
+             "epochs": cfg.clf_epochs, "lr": cfg.learning_rate, "batch": cfg.batch_size,
+             "seed": cfg.seed}
 
-    def train():
+    def train(ckpt: Path):
         return MLPClassifier(100, 10, n_epochs=cfg.clf_epochs, learning_rate=cfg.learning_rate,
-                             batch_size=cfg.batch_size, random_state=cfg.seed).fit(
-            ctx.X_train, ctx.y_train, ctx.X_val, ctx.y_val, init=init_model)
-    return _cached(ctx, f"clf-{init_name}", train, MLPClassifier.load)
+                             batch_size=cfg.batch_size, random_state=cfg.seed, checkpoint=ckpt,
+                             resume=True).fit(ctx.X_train, ctx.y_train, ctx.X_val, ctx.y_val,
+                                              init=init_model)
+    return _cached(ctx, _model_key(ctx, f"clf-{init_name}", hyper), train, MLPClassifier.load)
 
 
-def _test_ll(ctx: StudyContext, est) -> tuple[float, str]:
-    """Mean test log-likelihood of a fitted BernoulliRBM and how it was computed (cached)."""
+def _log_likelihood(ctx: StudyContext, est) -> LogLikelihood:
+    """Training and test log-likelihood of a fitted BernoulliRBM of :func:`_rbm`.
+
+    ``log Z`` is exact for at most :data:`EXACT_UNITS` units in the smaller layer, else
+    AIS with the configuration's runs and temperatures.  The result is kept in
+    ``OUT/models/<model key>.loglik.json`` with the settings it came from, so a rerun
+    (or a later experiment using the same model) does not compute it again.
+    """
     from pgm.models import rbm_likelihood as L
 
-    key = ("test-ll", id(est))
-    if key in ctx.models:
-        return ctx.models[key]
+    key = ctx.keys[id(est)]
+    if ("loglik", key) in ctx.models:
+        return ctx.models[("loglik", key)]
     rbm = est.rbm_
     cfg = ctx.cfg
-    if min(rbm.n_visible, rbm.n_hidden) <= 20:
-        out = L.average_log_likelihood(rbm, ctx.X_test, method="exact").mean, "exact"
-    else:
-        res = L.average_log_likelihood(rbm, ctx.X_test, method="ais", train_data=ctx.X_train,
-                                       n_runs=cfg.ais_runs,
-                                       betas=L.ais_betas(cfg.ais_temperatures), seed=cfg.seed)
-        out = res.mean, f"AIS ({cfg.ais_runs} runs, {cfg.ais_temperatures} temperatures)"
-    ctx.models[key] = out
-    return out
+    exact = min(rbm.n_visible, rbm.n_hidden) <= EXACT_UNITS
+    settings = _jsonable({"model": key, "data": ctx.data_digest,
+                          **({"method": "exact"} if exact else
+                             {"method": "ais", "runs": cfg.ais_runs,
+                              "temperatures": cfg.ais_temperatures, "seed": cfg.seed})})
+    path = ctx.out / "models" / f"{key}.loglik.json"
+    stored = _read_json(path)
+    res = None
+    if stored is not None and stored.get("settings") == settings:
+        try:
+            res = LogLikelihood(**stored["result"])
+        except (KeyError, TypeError):
+            res = None
+    if res is None:
+        if exact:
+            log_z, how = float(L.exact_log_partition(rbm)), "exact"
+        else:
+            log_z = L.ais_log_partition(rbm, data=ctx.X_train, n_runs=cfg.ais_runs,
+                                        betas=L.ais_betas(cfg.ais_temperatures),
+                                        seed=cfg.seed).log_z
+            how = f"AIS ({cfg.ais_runs} runs, {cfg.ais_temperatures} temperatures)"
+        res = LogLikelihood(
+            train=L.average_log_likelihood(rbm, ctx.X_train, log_z=log_z).mean,
+            test=L.average_log_likelihood(rbm, ctx.X_test, log_z=log_z).mean,
+            log_z=float(log_z), how=how)
+        _write_json(path, {"settings": settings, "result": dataclasses.asdict(res)})
+    ctx.models[("loglik", key)] = res
+    return res
 
 
-def _recon_row(exp: str, model: str, hist: dict, ll: float = math.nan) -> dict:
+# ------------------------------------------------------------------ rows and phrases
+def _recon_row(exp: str, model: str, hist: dict, ll: LogLikelihood | None = None) -> dict:
     return {"experiment": exp, "model": model, "epochs": len(hist["epoch"]),
             "train recon": hist["train_recon"][-1], "val recon": hist["val_recon"][-1],
-            "test log-lik": ll}
+            "train log-lik": math.nan if ll is None else ll.train,
+            "test log-lik": math.nan if ll is None else ll.test}
 
 
 def _clf_row(ctx: StudyContext, exp: str, model: str, clf) -> dict:
@@ -242,9 +473,84 @@ def _clf_row(ctx: StudyContext, exp: str, model: str, clf) -> dict:
             "test accuracy": clf.score(ctx.X_test, ctx.y_test)}
 
 
+def versus_reference(ours: float, reference: float,
+                     tolerance: float = REFERENCE_TOLERANCE) -> str:
+    """How a cross-entropy (lower is better) compares with a published ``reference``.
+
+    Examples
+    --------
+    >>> versus_reference(70.0, 77.0), versus_reference(78.0, 77.0)
+    ('better than the reference (lower by 7.00)', "in the reference's range (within 5%)")
+    >>> versus_reference(90.0, 77.0)
+    'worse than the reference (higher by 13.00)'
+    """
+    if abs(ours - reference) <= tolerance * reference:
+        return f"in the reference's range (within {tolerance:.0%})"
+    if ours < reference:
+        return f"better than the reference (lower by {reference - ours:.2f})"
+    return f"worse than the reference (higher by {ours - reference:.2f})"
+
+
+def pretraining_verdict(gain: float) -> str:
+    """Words for ``gain`` = validation accuracy with RBM pretraining minus without.
+
+    Examples
+    --------
+    >>> pretraining_verdict(0.01)
+    'RBM pretraining beat random initialization'
+    """
+    if gain > 0:
+        return "RBM pretraining beat random initialization"
+    if gain == 0:
+        return "RBM pretraining tied with random initialization"
+    return "RBM pretraining did worse than random initialization"
+
+
+def overfitting_sentence(points: list[tuple[int, LogLikelihood]]) -> str:
+    """One sentence on what the RBMs' training and test log-likelihoods show about
+    over-fitting, computed from ``points`` (hidden units, :class:`LogLikelihood`).
+
+    Over-fitting is confirmed when, past the size with the best test log-likelihood,
+    the test log-likelihood falls while the training one rises (the train-test gap
+    widens); refuted when the training log-likelihood falls as well (the larger models
+    fit even their training digits worse: too little training, not memorization).
+
+    Examples
+    --------
+    >>> ll = lambda tr, te: LogLikelihood(tr, te, 0.0, "exact")
+    >>> overfitting_sentence([(100, ll(-90, -95)), (500, ll(-80, -99))])[:22]
+    'Over-fitting confirmed'
+    >>> overfitting_sentence([(100, ll(-90, -95)), (500, ll(-97, -101))])[:19]
+    'Not over-fitting: f'
+    """
+    pts = sorted(points, key=lambda p: p[0])
+    if len(pts) < 2:
+        return ("Only one RBM size has a log-likelihood in this run, so over-fitting cannot "
+                "be judged from it.")
+    i_best = max(range(len(pts)), key=lambda i: pts[i][1].test)
+    (p0, a), (p1, b) = pts[i_best], pts[-1]
+    if i_best == len(pts) - 1:
+        first = pts[0][1]
+        trend = "widening" if b.gap > first.gap else "not widening"
+        return (f"No over-fitting at these sizes: the test log-likelihood improves up to "
+                f"{p1} hidden units ({first.test:.2f} to {b.test:.2f} nats/image), with the "
+                f"train-test gap {trend} ({first.gap:.2f} to {b.gap:.2f} nats/image).")
+    d_train, d_test = b.train - a.train, b.test - a.test
+    if d_train > 0:
+        return (f"Over-fitting confirmed: from {p0} to {p1} hidden units the training "
+                f"log-likelihood rises by {d_train:.2f} nats/image while the test one falls "
+                f"by {-d_test:.2f}, so the train-test gap widens from {a.gap:.2f} to "
+                f"{b.gap:.2f} nats/image.")
+    return (f"Not over-fitting: from {p0} to {p1} hidden units the training log-likelihood "
+            f"falls too ({d_train:+.2f} nats/image; test {d_test:+.2f}; train-test gap "
+            f"{a.gap:.2f} to {b.gap:.2f}), so the larger RBMs fit even their training digits "
+            "worse (too few epochs for their size, or a looser AIS estimate of log Z), "
+            "not a case of memorizing them.")
+
+
 # ---------------------------------------------------------------- experiments
 def experiment_a(ctx: StudyContext) -> Section:
-    """(a) RBM, 100 hidden, CD-1: error curves, the 100 filters, test log-likelihood."""
+    """(a) RBM, 100 hidden, CD-1: error curves, the 100 filters, log-likelihoods."""
     from pgm.models.tiles import tile_filters
 
     sec = Section("a", "(a) RBM with 100 hidden units, CD-1")
@@ -256,14 +562,17 @@ def experiment_a(ctx: StudyContext) -> Section:
                                "reconstruction cross-entropy (nats/image)", "RBM-100, CD-1"))
     sec.figures.append(_tiles(ctx.out / "a_rbm_filters.png",
                               tile_filters(est.rbm_.W, (28, 28), n_cols=10)))
-    ll, how = _test_ll(ctx, est)
+    ll = _log_likelihood(ctx, est)
     sec.rows.append(_recon_row("a", "RBM-100 CD-1", h, ll))
+    ref = REFERENCES["RBM-100"]
     sec.lines += [
         f"{len(h['epoch'])} epochs, learning rate {ctx.cfg.learning_rate}, minibatches of "
         f"{ctx.cfg.batch_size}, momentum 0.5.  Final cross-entropy: training "
-        f"{h['train_recon'][-1]:.2f}, validation {h['val_recon'][-1]:.2f} nats/image "
-        "(published reference: about 77 after many epochs).",
-        f"Test log-likelihood {ll:.2f} nats/image ({how}).",
+        f"{h['train_recon'][-1]:.2f}, validation {h['val_recon'][-1]:.2f} nats/image; the "
+        f"published reference is about {ref:g} after many epochs: ours is "
+        f"{versus_reference(h['val_recon'][-1], ref)}.",
+        f"Log-likelihood {ll.test:.2f} nats/image on the test digits, {ll.train:.2f} on the "
+        f"training digits (same log Z, {ll.how}).",
     ]
     return sec
 
@@ -277,12 +586,12 @@ def experiment_b(ctx: StudyContext) -> Section:
         h = est.history_
         series += [(f"CD-{k} training", h["train_recon"], "--"),
                    (f"CD-{k} validation", h["val_recon"], "-")]
-        ll = math.nan
+        ll = None
         if ctx.cfg.likelihood_everywhere or k == 1:
-            ll = _test_ll(ctx, est)[0]
+            ll = _log_likelihood(ctx, est)
         sec.rows.append(_recon_row("b", f"RBM-100 CD-{k}", h, ll))
         sec.lines.append(f"- CD-{k}: validation cross-entropy {h['val_recon'][-1]:.2f}, test "
-                         f"log-likelihood {_fmt(ll)}")
+                         f"log-likelihood {_fmt(math.nan if ll is None else ll.test)}")
     sec.figures.append(_curves(ctx.out / "b_cdk_curves.png", series,
                                "reconstruction cross-entropy (nats/image)", "RBM-100, CD-k"))
     return sec
@@ -321,9 +630,7 @@ def _clf_section(ctx: StudyContext, sec: Section, entries: list[tuple[str, objec
     sec.figures.append(_figure(ctx.out / fig, draw, figsize=(10, 4)))
     for label, clf in clfs:
         row = _clf_row(ctx, sec.key, f"classifier, {label}", clf)
-        if ("row", id(clf)) not in ctx.models:      # each classifier once in the table
-            ctx.models[("row", id(clf))] = True
-            sec.rows.append(row)
+        sec.rows.append({**row, "once": True})      # each classifier once in the table
         sec.lines.append(f"- {label}: validation accuracy {row['val accuracy']:.4f}, "
                          f"cross-entropy {row['val cross-entropy']:.4f}; test accuracy "
                          f"{row['test accuracy']:.4f}")
@@ -339,8 +646,8 @@ def experiment_d(ctx: StudyContext) -> Section:
                             ("RBM init", ("rbm", _rbm(ctx, 100, 1)))],
                  "d_classifier_rbm_vs_random.png")
     gain = sec.rows[1]["val accuracy"] - sec.rows[0]["val accuracy"]
-    sec.lines.append(f"- RBM pretraining minus random initialization, final validation "
-                     f"accuracy: {gain:+.4f} ({'not worse' if gain >= 0 else 'worse'}).")
+    sec.lines.append(f"- Final validation accuracy, RBM pretraining minus random "
+                     f"initialization: {gain:+.4f}: {pretraining_verdict(gain)}.")
     return sec
 
 
@@ -365,7 +672,9 @@ def _ae_section(ctx: StudyContext, denoising: bool) -> Section:
     sec.figures.append(_tiles(ctx.out / f"{key}_{name}_reconstructions.png",
                               tile_images(pics, (28, 28), n_cols=10, scale=2)))
     sec.rows.append(_recon_row(key, f"{name.upper()}-100", h))
-    ref = "" if denoising else " (published reference: about 64)"
+    ref = "" if denoising else (
+        f"; the published reference is about {REFERENCES['AE-100']:g}: ours is "
+        f"{versus_reference(h['val_recon'][-1], REFERENCES['AE-100'])}")
     sec.lines.append(f"Final cross-entropy: training {h['train_recon'][-1]:.2f}, validation "
                      f"{h['val_recon'][-1]:.2f} nats/image{ref}.  Reconstructions: top row "
                      "validation digits, bottom row their reconstructions.")
@@ -390,18 +699,21 @@ def experiment_f(ctx: StudyContext) -> Section:
 
 
 def experiment_g(ctx: StudyContext) -> Section:
-    """(g) Hidden sizes for the RBM, the autoencoder and the denoising autoencoder."""
+    """(g) Hidden sizes for the RBM, the autoencoder and the denoising autoencoder; the
+    RBMs' training and test log-likelihoods at every size (over-fitting)."""
     cfg = ctx.cfg
     sec = Section("g", "(g) Hidden layer sizes " + ", ".join(map(str, cfg.hidden_sizes)))
-    series = {"RBM": [], "AE": [], "DAE": []}
+    series: dict[str, list] = {"RBM": [], "AE": [], "DAE": []}
+    lls: list[tuple[int, LogLikelihood]] = []
     for P in cfg.hidden_sizes:
         for kind, model in (("RBM", _rbm(ctx, P, 1)), ("AE", _ae(ctx, P, False)),
                             ("DAE", _ae(ctx, P, True))):
             h = model.history_
             series[kind].append((f"{P} hidden", h["val_recon"], "-"))
-            ll = math.nan
-            if kind == "RBM" and (cfg.likelihood_everywhere or P == 100):
-                ll = _test_ll(ctx, model)[0]
+            ll = None
+            if kind == "RBM":
+                ll = _log_likelihood(ctx, model)
+                lls.append((P, ll))
             sec.rows.append(_recon_row("g", f"{kind}-{P}", h, ll))
 
     def draw(fig):
@@ -414,13 +726,16 @@ def experiment_g(ctx: StudyContext) -> Section:
         axes[0].set_ylabel("validation cross-entropy (nats/image)")
         axes[0].legend(fontsize=8)
     sec.figures.append(_figure(ctx.out / "g_hidden_sizes.png", draw, figsize=(12, 4)))
-    sec.lines.append("Final validation cross-entropy (nats/image):")
-    sec.lines.append("")
-    sec.lines.append("| hidden | RBM | AE | DAE |")
-    sec.lines.append("|---|---|---|---|")
-    for i, P in enumerate(cfg.hidden_sizes):
+    sec.lines += ["Final validation cross-entropy (nats/image), and the RBMs' log-likelihood "
+                  "(nats/image) on the training and the test digits with the same log Z:", "",
+                  "| hidden | RBM | AE | DAE | RBM train log-lik | RBM test log-lik | "
+                  "train - test |", "|---|---|---|---|---|---|---|"]
+    for i, (P, ll) in enumerate(lls):
         vals = [sec.rows[3 * i + j]["val recon"] for j in range(3)]
-        sec.lines.append(f"| {P} | " + " | ".join(f"{v:.2f}" for v in vals) + " |")
+        sec.lines.append(f"| {P} | " + " | ".join(f"{v:.2f}" for v in vals)
+                         + f" | {ll.train:.2f} | {ll.test:.2f} | {ll.gap:.2f} |")
+    hows = sorted({ll.how for _, ll in lls})
+    sec.lines += ["", f"Log Z by {' / '.join(hows) or '-'}.  " + overfitting_sentence(lls)]
     return sec
 
 
@@ -430,12 +745,15 @@ def experiment_h(ctx: StudyContext) -> Section:
 
     cfg = ctx.cfg
     sec = Section("h", "(h) Convolutional network baseline (Problem 1)")
+    hyper = {"kernel": 5, "stride": 1, "pool": 2, "epochs": cfg.cnn_epochs, "lr": 0.05,
+             "momentum": 0.9, "batch": cfg.batch_size, "seed": cfg.seed}
 
-    def train():
+    def train(ckpt: Path):
         return ConvNet((28, 28), kernel=5, stride=1, pool=2, n_epochs=cfg.cnn_epochs,
                        learning_rate=0.05, momentum=0.9, batch_size=cfg.batch_size,
-                       random_state=cfg.seed).fit(ctx.X_train, ctx.y_train, ctx.X_val, ctx.y_val)
-    net = _cached(ctx, "cnn", train, ConvNet.load)
+                       random_state=cfg.seed, checkpoint=ckpt, resume=True).fit(
+            ctx.X_train, ctx.y_train, ctx.X_val, ctx.y_val)
+    net = _cached(ctx, _model_key(ctx, "cnn", hyper), train, ConvNet.load)
     h = net.history_
     sec.figures.append(_curves(ctx.out / "h_cnn_curves.png",
                                [("validation accuracy", h["val_accuracy"], "o-")],
@@ -455,42 +773,128 @@ EXPERIMENTS: dict[str, Callable[[StudyContext], Section]] = {
     "e": experiment_e, "f": experiment_f, "g": experiment_g, "h": experiment_h}
 
 
+# ------------------------------------------------------------------ report
 def _fmt(v) -> str:
     if isinstance(v, float):
         return "–" if math.isnan(v) else (f"{v:.4f}" if abs(v) <= 1 else f"{v:.2f}")
     return str(v)
 
 
-def render_report(sections: list[Section], cfg: StudyConfig, seconds: float) -> str:
-    """The Markdown report of :func:`run_digits_study`."""
+def _find_row(sections: list[Section], models: tuple[str, ...]) -> dict | None:
+    for s in sections:
+        for r in s.rows:
+            if r.get("model") in models:
+                return r
+    return None
+
+
+def reference_lines(sections: list[Section], cfg: StudyConfig) -> list[str]:
+    """The issue's reference points beside this run's numbers, with a computed verdict.
+
+    Examples
+    --------
+    >>> rows = [{"model": "RBM-100 CD-1", "val recon": 80.0, "epochs": 50}]
+    >>> reference_lines([Section("a", "(a)", rows=rows)], study_config())[6][:40]
+    '| RBM-100 (CD-1) validation cross-entrop'
+    """
+    out = ["## Reference points", "",
+           "Published runs of this study beside this one (validation cross-entropy in "
+           "nats/image, lower is better; \"in range\": within "
+           f"{REFERENCE_TOLERANCE:.0%}).", "",
+           "| quantity | published | ours | verdict |", "|---|---|---|---|"]
+    for label, ref_key, models, exp in (
+            ("RBM-100 (CD-1) validation cross-entropy", "RBM-100", ("RBM-100 CD-1", "RBM-100"),
+             "(a)"),
+            ("autoencoder-100 validation cross-entropy", "AE-100", ("AE-100",), "(e)")):
+        ref = REFERENCES[ref_key]
+        row = _find_row(sections, models)
+        if row is None:
+            out.append(f"| {label} | about {ref:g} | not run | {exp} not in this run |")
+        else:
+            out.append(f"| {label} | about {ref:g} | {row['val recon']:.2f} after "
+                       f"{row['epochs']} epochs | {versus_reference(row['val recon'], ref)} |")
+    rnd = _find_row(sections, ("classifier, random init",))
+    pre = _find_row(sections, ("classifier, RBM init",))
+    label = "validation accuracy, RBM pretraining minus random initialization"
+    if rnd is None or pre is None:
+        out.append(f"| {label} | not worse (>= 0) | not run | (d) not in this run |")
+    else:
+        gain = pre["val accuracy"] - rnd["val accuracy"]
+        out.append(f"| {label} | not worse (>= 0) | {gain:+.4f} ({pre['val accuracy']:.4f} vs "
+                   f"{rnd['val accuracy']:.4f}) | {pretraining_verdict(gain)} |")
+    if cfg.quick:
+        out += ["", "Quick run: a few epochs only, so the cross-entropies are not comparable "
+                "with the references (which are after many epochs)."]
+    return out + [""]
+
+
+#: the data line of the report for the study's own split
+MNIST_NOTE = ("3000 training / 1000 validation / 3000 test MNIST digits (300/100/300 per "
+              "class, fixed seed)")
+
+
+def render_report(sections: list[Section], cfg: StudyConfig, seconds: float,
+                  data_note: str = MNIST_NOTE) -> str:
+    """The Markdown report of :func:`run_digits_study` (``seconds``: this run's wall time;
+    ``data_note``: what the data were).
+
+    Examples
+    --------
+    >>> text = render_report([Section("h", "(h) demo", ["a line"])], study_config(True), 1.0)
+    >>> "## (h) demo" in text and "## Final numbers" in text
+    True
+    """
+    reused = [s.key for s in sections if s.reused]
+    note = ("" if not reused else "; reused from an earlier run (OUT/sections): "
+            + ", ".join(f"({k})" for k in reused))
+    mode = ("quick (few epochs; numbers not comparable to the reference)" if cfg.quick
+            else "full")
     out = ["# Digit-modelling study", "",
-           f"Mode: {'quick (few epochs; numbers not comparable to the reference)' if cfg.quick else 'full'}; "
-           f"total time {seconds:.1f} s.  Data: 3000 training / 1000 validation / 3000 test "
-           "MNIST digits (300/100/300 per class, fixed seed), binarized at 0.5.", ""]
+           f"Mode: {mode}.  Data: {data_note}, binarized at 0.5.", "",
+           f"Time: {sum(s.seconds for s in sections):.1f} s computing the experiments; this "
+           f"run {seconds:.1f} s{note}.", ""]
     for s in sections:
         out += [f"## {s.title}", ""] + s.lines + [""]
         out += [f"![{Path(f).stem}]({f})" for f in s.figures]
         out += ["", f"_{s.seconds:.1f} s_", ""]
+    out += reference_lines(sections, cfg)
     out += ["## Final numbers", "",
-            "Reconstruction errors: cross-entropy, nats/image; test log-likelihood: nats/image "
-            "(RBMs; exact for ≤ 20 hidden units, else AIS).  Published reference points: "
-            "RBM-100 validation cross-entropy about 77, autoencoder-100 about 64.", "",
+            "Reconstruction errors: cross-entropy, nats/image; log-likelihoods: nats/image on "
+            "the training and the test digits with the same log Z (RBMs; exact for ≤ "
+            f"{EXACT_UNITS} hidden units, else AIS).", "",
             "| " + " | ".join(TABLE_COLUMNS) + " |", "|" + "---|" * len(TABLE_COLUMNS)]
+    seen: set[str] = set()
     for s in sections:
         for r in s.rows:
+            if r.get("once"):
+                if r["model"] in seen:
+                    continue
+                seen.add(r["model"])
             out.append("| " + " | ".join(_fmt(r.get(c, math.nan)) for c in TABLE_COLUMNS) + " |")
     return "\n".join(out) + "\n"
 
 
 def run_digits_study(out_dir: str | os.PathLike, quick: bool = False, *,
                      only: str | None = None, split=None,
-                     log: Callable[[str], None] | None = None) -> Path:
+                     log: Callable[[str], None] | None = None,
+                     config: StudyConfig | None = None) -> Path:
     """Run experiments (a)-(h) (or those in ``only``, e.g. ``"ad"``); write ``report.md``.
 
-    Models already trained in ``out_dir/models`` by an interrupted run are loaded, not
-    retrained.  Returns the report's path.
+    Experiments an earlier run finished with the same configuration and data are
+    loaded from ``out_dir/sections`` instead of computed; models trained by an
+    interrupted run are loaded from ``out_dir/models`` (a training cut short resumes
+    from its checkpoint), and RBM log-likelihoods already computed are reused.
+    ``config`` replaces :func:`study_config` (``quick`` is then ignored).  Returns the
+    report's path.
+
+    Examples
+    --------
+    >>> run_digits_study("study-out", quick=True, only="ad")     # doctest: +SKIP
+    PosixPath('study-out/report.md')
     """
-    cfg = study_config(quick)
+    cfg = study_config(quick) if config is None else config
+    if only is not None and (not only or set(only) - set(EXPERIMENTS)):
+        raise ParameterError(f"only takes letters among {''.join(EXPERIMENTS)}, got {only!r}")
     t0 = time.perf_counter()
     ctx = StudyContext.from_split(out_dir, cfg, split)
     ctx.out.mkdir(parents=True, exist_ok=True)
@@ -498,11 +902,20 @@ def run_digits_study(out_dir: str | os.PathLike, quick: bool = False, *,
     for key, fn in EXPERIMENTS.items():
         if only is not None and key not in only:
             continue
-        t = time.perf_counter()
-        sec = fn(ctx)
-        sec.seconds = time.perf_counter() - t
+        sec = load_section(ctx, key)
+        if sec is None:
+            t = time.perf_counter()
+            sec = fn(ctx)
+            sec.seconds = time.perf_counter() - t
+            save_section(ctx, sec)
+            msg = f"experiment ({key}) done in {sec.seconds:.1f} s"
+        else:
+            msg = f"experiment ({key}) reused from {section_path(ctx, key)}"
         sections.append(sec)
         if log is not None:
-            log(f"experiment ({key}) done in {sec.seconds:.1f} s")
+            log(msg)
+    note = MNIST_NOTE if split is None else (
+        f"{len(ctx.y_train)} training / {len(ctx.y_val)} validation / {len(ctx.y_test)} test "
+        "digits (a caller's split)")
     return atomic_write_text(ctx.out / "report.md",
-                             render_report(sections, cfg, time.perf_counter() - t0))
+                             render_report(sections, cfg, time.perf_counter() - t0, note))

@@ -101,3 +101,55 @@ def test_bad_input():
         Autoencoder(3, dropout=1.5).fit(X)
     with pytest.raises(ParameterError):
         Autoencoder(0).fit(X)
+
+
+def _same_run(a, b) -> None:
+    """Bit-identical parameters, momentum buffers and history (timings aside)."""
+    assert a.epoch_ == b.epoch_
+    for p, q in zip(a.params + list(a.velocity_), b.params + list(b.velocity_)):
+        assert np.array_equal(p, q)
+    for key in a.history_:
+        if key != "seconds":
+            assert a.history_[key] == b.history_[key]
+
+
+@pytest.mark.parametrize("cls", [Autoencoder, DenoisingAutoencoder])
+def test_interrupted_then_resumed_equals_uninterrupted(tmp_path, monkeypatch, cls):
+    X = _data(120, 12)
+    kw = dict(batch_size=16, learning_rate=0.3, random_state=3, monitor_size=50)
+    full = cls(5, n_epochs=4, **kw).fit(X, X_val=X[:30])
+    ckpt = tmp_path / "ck.npz"
+    steps, orig = [], cls._step
+
+    def interrupted(self, grads):          # the run is killed in the middle of epoch 3
+        steps.append(1)
+        if len(steps) == 2 * 8 + 3:
+            raise KeyboardInterrupt
+        orig(self, grads)
+
+    monkeypatch.setattr(cls, "_step", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        cls(5, n_epochs=4, checkpoint=ckpt, **kw).fit(X, X_val=X[:30])
+    monkeypatch.undo()
+    assert cls.load(ckpt).epoch_ == 2 and not list(tmp_path.glob(".*tmp*"))
+    resumed = cls(5, n_epochs=4, checkpoint=ckpt, resume=True, **kw).fit(X, X_val=X[:30])
+    _same_run(full, resumed)
+    _same_run(full, cls.load(ckpt))                    # the checkpoint follows to the end
+    # without a checkpoint file, resume starts afresh
+    fresh = cls(5, n_epochs=4, checkpoint=tmp_path / "new.npz", resume=True, **kw)
+    _same_run(full, fresh.fit(X, X_val=X[:30]))
+
+
+def test_resume_refuses_a_checkpoint_of_another_run(tmp_path):
+    X = _data(60, 12)
+    ckpt = tmp_path / "ck.npz"
+    Autoencoder(5, n_epochs=1, checkpoint=ckpt, random_state=0).fit(X)
+    with pytest.raises(ParameterError, match="learning_rate"):
+        Autoencoder(5, n_epochs=2, learning_rate=0.5, checkpoint=ckpt, resume=True,
+                    random_state=0).fit(X)
+    with pytest.raises(ParameterError, match="random_state"):
+        Autoencoder(5, n_epochs=2, checkpoint=ckpt, resume=True, random_state=1).fit(X)
+    with pytest.raises(CardinalityError, match="12 input features"):
+        Autoencoder(5, n_epochs=2, checkpoint=ckpt, resume=True, random_state=0).fit(X[:, :8])
+    with pytest.raises(ModelLoadError):              # another model's file
+        DenoisingAutoencoder(5, n_epochs=2, checkpoint=ckpt, resume=True).fit(X)

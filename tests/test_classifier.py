@@ -10,7 +10,7 @@ from pgm.models.classifier import MLPClassifier, softmax_cross_entropy
 from pgm.models.rbm import RBM, BernoulliRBM
 from test_autoencoder import numeric_grad
 
-from pgm.exceptions import CardinalityError, EvidenceError, ModelLoadError
+from pgm.exceptions import CardinalityError, EvidenceError, ModelLoadError, ParameterError
 
 
 def _blobs(n=120, d=10, k=3, seed=0):
@@ -96,3 +96,56 @@ def test_bad_input():
         clf.predict(bad)
     with pytest.raises(EvidenceError):
         clf.predict(X - 1)
+
+
+def _same_run(a, b) -> None:
+    assert a.epoch_ == b.epoch_
+    for p, q in zip(a.params + list(a.velocity_), b.params + list(b.velocity_)):
+        assert np.array_equal(p, q)
+    for key in a.history_:
+        if key != "seconds":
+            assert a.history_[key] == b.history_[key]
+
+
+def test_interrupted_then_resumed_equals_uninterrupted(tmp_path, monkeypatch):
+    X, y = _blobs()
+    ae = Autoencoder(6, n_epochs=1, random_state=0).fit(X)
+    kw = dict(n_hidden=6, n_classes=3, batch_size=16, learning_rate=0.3, random_state=5)
+    full = MLPClassifier(n_epochs=4, **kw).fit(X, y, X, y, init=ae)
+    ckpt = tmp_path / "clf.npz"
+    calls, orig = [], MLPClassifier.loss_and_grad
+
+    def interrupted(self, Xb, yb):         # killed in the middle of epoch 3 (8 batches/epoch)
+        calls.append(1)
+        if len(calls) == 2 * 8 + 5:
+            raise KeyboardInterrupt
+        return orig(self, Xb, yb)
+
+    monkeypatch.setattr(MLPClassifier, "loss_and_grad", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        MLPClassifier(n_epochs=4, checkpoint=ckpt, **kw).fit(X, y, X, y, init=ae)
+    monkeypatch.undo()
+    saved = MLPClassifier.load(ckpt)
+    assert saved.epoch_ == 2 and saved.init_ == "Autoencoder"
+    resumed = MLPClassifier(n_epochs=4, checkpoint=ckpt, resume=True, **kw)
+    _same_run(full, resumed.fit(X, y, X, y, init=ae))
+    assert resumed.init_ == "Autoencoder"
+    with pytest.raises(ParameterError, match="initialized from 'Autoencoder'"):
+        MLPClassifier(n_epochs=5, checkpoint=ckpt, resume=True, **kw).fit(X, y)
+
+
+def test_convnet_interrupted_then_resumed_equals_uninterrupted(tmp_path):
+    from pgm.models.convnet import ConvNet
+
+    rng = np.random.default_rng(0)
+    X = rng.random((40, 64)).astype(np.float32)
+    y = np.arange(40) % 3
+    kw = dict(kernel=3, pool=2, n_classes=3, batch_size=10, learning_rate=0.1, random_state=2)
+    full = ConvNet((8, 8), n_epochs=3, **kw).fit(X, y, X, y)
+    ckpt = tmp_path / "cnn.npz"
+    ConvNet((8, 8), n_epochs=1, checkpoint=ckpt, **kw).fit(X, y, X, y)      # stopped after 1
+    resumed = ConvNet((8, 8), n_epochs=3, checkpoint=ckpt, resume=True, **kw).fit(X, y, X, y)
+    _same_run(full, resumed)
+    with pytest.raises(ParameterError, match="kernel"):
+        ConvNet((8, 8), n_epochs=3, checkpoint=ckpt, resume=True,
+                **{**kw, "kernel": 5}).fit(X, y, X, y)
