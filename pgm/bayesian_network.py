@@ -44,8 +44,8 @@ class BayesianNetwork:
     ...     TabularCPD("wet", [[0.9, 0.1], [0.2, 0.8]], parents=["rain"]),
     ... ])
     >>> bn.validate()
-    >>> bn.markov_blanket("rain")
-    {'wet'}
+    >>> sorted(bn.markov_blanket("rain"))
+    ['wet']
     >>> round(bn.check_normalization().total_probability, 12)
     1.0
     """

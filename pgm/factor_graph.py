@@ -34,8 +34,8 @@ class FactorGraph:
     >>> fg.add_factor(Factor(["a", "b"], [2, 2], [[2.0, 1.0], [1.0, 2.0]]))
     >>> round(fg.partition_function(), 6)
     6.0
-    >>> fg.markov_blanket("a")
-    {'b'}
+    >>> sorted(fg.markov_blanket("a"))
+    ['b']
     """
 
     def __init__(self, factors: Iterable[Factor] = (), *,
