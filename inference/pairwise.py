@@ -1041,13 +1041,16 @@ def _check_out(out, shape, dtype):
 
 def sample_from_logits(logits: np.ndarray, seed: int, step: int = 0, *, beta: float = 1.0,
                        spins: bool = False, out: np.ndarray | None = None,
-                       return_prob: bool = False):
+                       return_prob: bool = False, overwrite_logits: bool = False):
     """Bernoulli units from logits, ``p = sigmoid(beta * logits)`` (one stream per row).
 
     With ``spins=True`` the units are -1/+1 and the logits are local fields
     (``p(+1) = sigmoid(2 beta logits)``).  ``out`` defaults to the dtype of the logits
     (float32 or float64, ready for the next BLAS product).  Entry ``(r, k)`` uses
     counter ``k`` of stream ``(seed, r, step)``: use a new ``step`` for every draw.
+
+    ``overwrite_logits=True`` lets the probabilities replace a float32/float64
+    C-contiguous ``logits`` array in place (no temporary; for callers that own it).
 
     Returns ``units`` or ``(units, probabilities)``.
 
@@ -1074,7 +1077,8 @@ def sample_from_logits(logits: np.ndarray, seed: int, step: int = 0, *, beta: fl
                    lg.shape, lg.dtype)
     # probabilities by NumPy's SIMD tanh (absolute error ~ the 2^-24 resolution of the
     # uniforms), then a branch-free compiled draw
-    prob = sigmoid(lg, scale=2.0 * b if spins else b)
+    in_place = overwrite_logits and lg.flags.c_contiguous and lg.flags.writeable
+    prob = sigmoid(lg, scale=2.0 * b if spins else b, out=lg if in_place else None)
     KP.bernoulli_prob(prob, np.uint64(resolve_seed(seed)), int(step), bool(spins), o)
     if squeeze:
         o = o.reshape(-1)
@@ -1145,24 +1149,30 @@ class BipartiteBinary:
         return self.domain == "ising"
 
     def hidden_logits(self, v: np.ndarray) -> np.ndarray:
-        """``v @ W + b``."""
-        return np.asarray(v, dtype=self.dtype) @ self.W + self.b
+        """``v @ W + b`` (a new array)."""
+        x = np.asarray(v, dtype=self.dtype) @ self.W
+        x += self.b
+        return x
 
     def visible_logits(self, h: np.ndarray) -> np.ndarray:
-        """``h @ W.T + a``."""
-        return np.asarray(h, dtype=self.dtype) @ self.W.T + self.a
+        """``h @ W.T + a`` (a new array)."""
+        x = np.asarray(h, dtype=self.dtype) @ self.W.T
+        x += self.a
+        return x
 
     def sample_hidden(self, v: np.ndarray, seed: int, step: int = 0, *, beta: float = 1.0,
                       return_prob: bool = False):
         """Sample ``h | v`` (rows of ``v`` are independent chains); stream step ``2*step``."""
         return sample_from_logits(self.hidden_logits(v), seed, 2 * step, beta=beta,
-                                  spins=self.spins, return_prob=return_prob)
+                                  spins=self.spins, return_prob=return_prob,
+                                  overwrite_logits=True)
 
     def sample_visible(self, h: np.ndarray, seed: int, step: int = 0, *, beta: float = 1.0,
                        return_prob: bool = False):
         """Sample ``v | h``; stream step ``2*step + 1``."""
         return sample_from_logits(self.visible_logits(h), seed, 2 * step + 1, beta=beta,
-                                  spins=self.spins, return_prob=return_prob)
+                                  spins=self.spins, return_prob=return_prob,
+                                  overwrite_logits=True)
 
     def gibbs(self, v: np.ndarray, n_steps: int = 1, *, seed: int = 0, step0: int = 0,
               beta: float = 1.0) -> tuple[np.ndarray, np.ndarray]:

@@ -518,14 +518,16 @@ def cd_phases(rbm: RBM, v0: np.ndarray, k: int = 1, *, seed: int = 0, step: int 
     if chains is None:
         h, ph0 = eng.sample_hidden(v0, seed, step, return_prob=True)
     else:   # PCD: the data's hidden layer enters only as probabilities
-        ph0 = sigmoid(eng.hidden_logits(v0))
+        x0 = eng.hidden_logits(v0)
+        ph0 = sigmoid(x0, out=x0)
         t += 1
         h = eng.sample_hidden(chains, seed, t)
     for i in range(k - 1):
         v = eng.sample_visible(h, seed, t + i)
         h = eng.sample_hidden(v, seed, t + i + 1)
     v = eng.sample_visible(h, seed, t + k - 1)
-    ph = sigmoid(eng.hidden_logits(v))      # the last hidden layer enters as probabilities
+    x = eng.hidden_logits(v)
+    ph = sigmoid(x, out=x)      # the last hidden layer enters as probabilities
     return CDPhases(v0, ph0, v, ph, t + k + 1)
 
 

@@ -273,6 +273,18 @@ def test_bernoulli_kernels():
         sample_bernoulli(np.array([1.5]), seed=0)
 
 
+def test_sample_from_logits_may_reuse_the_logits_buffer():
+    logits = np.random.default_rng(3).normal(0, 2, (20, 300)).astype(np.float32)
+    want, p = sample_from_logits(logits, seed=4, step=2, return_prob=True)
+    own = logits.copy()
+    got, q = sample_from_logits(own, seed=4, step=2, return_prob=True, overwrite_logits=True)
+    assert np.array_equal(got, want) and np.array_equal(q, p)
+    assert np.shares_memory(q, own)              # the probabilities replaced the logits
+    view = np.asfortranarray(logits)              # not C-contiguous: left alone
+    sample_from_logits(view, seed=4, step=2, overwrite_logits=True)
+    assert np.array_equal(view, logits)
+
+
 def test_bernoulli_thread_independent():
     import numba
 

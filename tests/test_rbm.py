@@ -408,6 +408,20 @@ def test_cli_train_score_sample(tmp_path, capsys):
     assert png.read_bytes()[:4] == b"\x89PNG"
 
 
+def test_cli_train_pcd_with_schedules(tmp_path):
+    from pgm.models.rbm import BernoulliRBM as Est
+
+    from pgm.cli import main
+
+    out = tmp_path / "pcd"
+    assert main(["rbm", "train", "--data", "digits", "--hidden", "8", "--epochs", "7",
+                 "--persistent", "--schedule", "linear", "--final-momentum", "0.9", "--lr", "0.05",
+                 "--batch-size", "50", "--out", str(out), "--quiet"]) == 0
+    est = Est.load(out / "model.npz")
+    assert est.persistent and est.learning_rate_schedule == "linear" and est.final_momentum == 0.9
+    assert est.chains_ is not None and est.epoch_ == 7
+
+
 def test_cli_file_data_and_errors(tmp_path, capsys):
     from pgm.cli import main
 

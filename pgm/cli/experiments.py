@@ -23,8 +23,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     d = sub.add_parser("digits", help="RBM / autoencoder / classifier / CNN study on MNIST "
                                       "(experiments (a)-(h))",
                        description="The digit-modelling study on a 3000/1000/3000 MNIST split "
-                                   "($PGM_DATA_DIR/mnist).  Trained models are kept in "
-                                   "OUT/models, so an interrupted run resumes.")
+                                   "($PGM_DATA_DIR/mnist).  Finished experiments (OUT/sections), "
+                                   "trained models and their log-likelihoods (OUT/models) and "
+                                   "per-epoch checkpoints (OUT/models/checkpoints) are kept, "
+                                   "keyed by the settings: rerunning the same command resumes "
+                                   "an interrupted run without redoing finished work.")
     d.add_argument("--out", required=True, help="output folder")
     d.add_argument("--quick", action="store_true",
                    help="few epochs, two hidden sizes, short chains (seconds)")
