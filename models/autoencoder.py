@@ -44,7 +44,8 @@ from pgm.exceptions import ModelLoadError, ParameterError
 from pgm.files import read_npz_model, write_npz_model
 
 __all__ = ["Autoencoder", "DenoisingAutoencoder", "AE_HISTORY_KEYS", "read_model_npz",
-           "write_model_npz", "velocity_arrays", "restore_velocity", "resume_state"]
+           "write_model_npz", "velocity_arrays", "restore_velocity", "resume_state",
+           "save_training_state", "restore_training_state"]
 
 FORMAT_VERSION = 1
 
@@ -123,6 +124,52 @@ def restore_velocity(arrays: Mapping[str, np.ndarray], names: tuple[str, ...],
             raise ModelLoadError(f"{path}: velocity_{n} has shape {u.shape}, expected {p.shape}")
         out.append(u)
     return out
+
+
+def save_training_state(model, path: str | os.PathLike, array_names: tuple[str, ...],
+                        param_names: tuple[str, ...], **extra_meta) -> Path:
+    """Write an SGD-trained model to ``.npz`` (atomic, no pickle): its ``params`` under
+    ``array_names``, their momentum buffers, the hyperparameters ``param_names``, seed,
+    epoch counter, history and ``extra_meta`` (the autoencoders, the classifier and the
+    CNN share this layout; :func:`restore_training_state` reads the training part back).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> ae = Autoencoder(3, n_epochs=1, random_state=0).fit(np.eye(4))
+    >>> path = save_training_state(ae, os.path.join(tempfile.mkdtemp(), "ae.npz"),
+    ...                            ("W", "hidden_bias", "U", "visible_bias"), ("n_hidden",))
+    >>> Autoencoder.load(path).epoch_
+    1
+    """
+    model._fitted()
+    meta: dict[str, Any] = {
+        "format": model._format, "version": FORMAT_VERSION, "seed": int(model.seed_),
+        "epoch": int(model.epoch_), "params": {k: getattr(model, k) for k in param_names},
+        "history": {k: [float(x) for x in v] for k, v in model.history_.items()}, **extra_meta}
+    return write_model_npz(path, {**dict(zip(array_names, model.params)),
+                                  **velocity_arrays(array_names, model.velocity_)}, meta)
+
+
+def restore_training_state(model, arrays: Mapping[str, np.ndarray], meta: dict,
+                           array_names: tuple[str, ...], history_keys: tuple[str, ...],
+                           path: str | os.PathLike) -> None:
+    """Set ``velocity_``, ``seed_``, ``epoch_`` and ``history_`` of a freshly loaded
+    ``model`` (its parameters already set) from a file of :func:`save_training_state`.
+
+    Examples
+    --------
+    >>> ae = Autoencoder(2, n_epochs=1, random_state=0).fit(np.eye(3))
+    >>> restore_training_state(ae, {}, {"epoch": 4, "history": {"epoch": [1, 2, 3, 4]}},
+    ...                        ("W", "hidden_bias", "U", "visible_bias"), ("epoch",), "m.npz")
+    >>> ae.epoch_, ae.history_["epoch"], float(ae.velocity_[0].sum())
+    (4, [1.0, 2.0, 3.0, 4.0], 0.0)
+    """
+    model.velocity_ = restore_velocity(arrays, array_names, model.params, path)
+    model.seed_ = int(meta.get("seed", 0))
+    model.epoch_ = int(meta.get("epoch", 0))
+    hist = meta.get("history") or {}
+    model.history_ = {k: [float(x) for x in hist.get(k, [])] for k in history_keys}
 
 
 def resume_state(model, n_features: int, params: tuple[str, ...], state: tuple[str, ...]) -> bool:
@@ -407,13 +454,7 @@ class Autoencoder:
     def save(self, path: str | os.PathLike) -> Path:
         """Write parameters, momentum buffers, hyperparameters and history to ``.npz``
         (atomic, no pickle)."""
-        self._fitted()
-        meta: dict[str, Any] = {
-            "format": self._format, "version": FORMAT_VERSION, "seed": int(self.seed_),
-            "epoch": int(self.epoch_), "params": {k: getattr(self, k) for k in _PARAMS},
-            "history": {k: [float(x) for x in v] for k, v in self.history_.items()}}
-        return write_model_npz(path, {**dict(zip(_ARRAYS, self.params)),
-                                      **velocity_arrays(_ARRAYS, self.velocity_)}, meta)
+        return save_training_state(self, path, _ARRAYS, _PARAMS)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Autoencoder:
@@ -429,11 +470,7 @@ class Autoencoder:
         D, P = obj.W.shape
         if obj.U.shape != (P, D) or obj.hidden_bias.shape != (P,) or obj.visible_bias.shape != (D,):
             raise ModelLoadError(f"{path}: inconsistent array shapes")
-        obj.velocity_ = restore_velocity(arrays, _ARRAYS, obj.params, path)
-        obj.seed_ = int(meta.get("seed", 0))
-        obj.epoch_ = int(meta.get("epoch", 0))
-        hist = meta.get("history") or {}
-        obj.history_ = {k: [float(x) for x in hist.get(k, [])] for k in AE_HISTORY_KEYS}
+        restore_training_state(obj, arrays, meta, _ARRAYS, AE_HISTORY_KEYS, path)
         return obj
 
 

@@ -31,15 +31,13 @@ from pathlib import Path
 
 import numpy as np
 from pgm.models.autoencoder import (
-    FORMAT_VERSION,
     check_hyper,
     progress,
     read_model_npz,
-    restore_velocity,
+    restore_training_state,
     resume_state,
+    save_training_state,
     seed_from,
-    velocity_arrays,
-    write_model_npz,
 )
 from pgm.models.rbm import _expit, check_data
 
@@ -381,13 +379,7 @@ class MLPClassifier:
     def save(self, path: str | os.PathLike) -> Path:
         """Write weights, momentum buffers, hyperparameters and history to ``.npz``
         (atomic, no pickle)."""
-        self._fitted()
-        meta = {"format": self._format, "version": FORMAT_VERSION, "seed": int(self.seed_),
-                "epoch": int(self.epoch_), "init": self.init_,
-                "params": {k: getattr(self, k) for k in _PARAMS},
-                "history": {k: [float(x) for x in v] for k, v in self.history_.items()}}
-        return write_model_npz(path, {**dict(zip(_ARRAYS, self.params)),
-                                      **velocity_arrays(_ARRAYS, self.velocity_)}, meta)
+        return save_training_state(self, path, _ARRAYS, _PARAMS, init=self.init_)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> MLPClassifier:
@@ -399,11 +391,7 @@ class MLPClassifier:
             np.ascontiguousarray(arrays[k], dtype=obj._dt) for k in names)
         if (obj.W.shape[1], obj.V.shape) != (obj.n_hidden, (obj.n_hidden, obj.n_classes)):
             raise ModelLoadError(f"{path}: array shapes do not match n_hidden/n_classes")
-        obj.seed_ = int(meta.get("seed", 0))
         obj.init_ = str(meta.get("init", "random"))
         obj._reset()
-        obj.velocity_ = restore_velocity(arrays, names, obj.params, path)
-        obj.epoch_ = int(meta.get("epoch", 0))
-        hist = meta.get("history") or {}
-        obj.history_ = {k: [float(x) for x in hist.get(k, [])] for k in CLF_HISTORY_KEYS}
+        restore_training_state(obj, arrays, meta, names, CLF_HISTORY_KEYS, path)
         return obj

@@ -33,14 +33,12 @@ from pathlib import Path
 
 import numpy as np
 from pgm.models.autoencoder import (
-    FORMAT_VERSION,
     check_hyper,
     read_model_npz,
-    restore_velocity,
+    restore_training_state,
     resume_state,
+    save_training_state,
     seed_from,
-    velocity_arrays,
-    write_model_npz,
 )
 from pgm.models.classifier import (
     CLF_HISTORY_KEYS,
@@ -331,13 +329,8 @@ class ConvNet:
     def save(self, path: str | os.PathLike) -> Path:
         """Write weights, momentum buffers, hyperparameters and history to ``.npz``
         (atomic, no pickle)."""
-        self._fitted()
-        meta = {"format": self._format, "version": FORMAT_VERSION, "seed": int(self.seed_),
-                "epoch": int(self.epoch_), "image_shape": list(self.image_shape),
-                "params": {k: getattr(self, k) for k in _PARAMS},
-                "history": {k: [float(x) for x in v] for k, v in self.history_.items()}}
-        return write_model_npz(path, {**dict(zip(_ARRAYS, self.params)),
-                                      **velocity_arrays(_ARRAYS, self.velocity_)}, meta)
+        return save_training_state(self, path, _ARRAYS, _PARAMS,
+                                   image_shape=list(self.image_shape))
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> ConvNet:
@@ -351,9 +344,5 @@ class ConvNet:
         if obj.K.shape != (obj.kernel ** 2, obj.n_maps) or obj.V.shape != (obj.n_features,
                                                                           obj.n_classes):
             raise ModelLoadError(f"{path}: array shapes do not match the hyperparameters")
-        obj.seed_ = int(meta.get("seed", 0))
-        obj.velocity_ = restore_velocity(arrays, names, obj.params, path)
-        obj.epoch_ = int(meta.get("epoch", 0))
-        hist = meta.get("history") or {}
-        obj.history_ = {k: [float(x) for x in hist.get(k, [])] for k in CLF_HISTORY_KEYS}
+        restore_training_state(obj, arrays, meta, names, CLF_HISTORY_KEYS, path)
         return obj
