@@ -25,45 +25,30 @@ from pgm.inference._kernels_generic import sweep_key, uniform32, uniform64
 
 
 @njit(cache=True, inline="always")
-def _rows(i, H, periodic):
-    """(up row, up weight, down row, down weight) of row ``i``."""
+def _adjacent(i, n, periodic):
+    """(previous index, its weight, next index, its weight) of index ``i`` of a grid axis
+    of length ``n`` (rows: up/down; columns: left/right).  Weight 0 marks a missing
+    neighbour on a non-periodic edge (its index is a harmless 0)."""
     if i > 0:
-        up, wu = i - 1, 1
+        prev, wp = i - 1, 1
     elif periodic:
-        up, wu = H - 1, 1
+        prev, wp = n - 1, 1
     else:
-        up, wu = 0, 0
-    if i < H - 1:
-        dn, wd = i + 1, 1
+        prev, wp = 0, 0
+    if i < n - 1:
+        nxt, wn = i + 1, 1
     elif periodic:
-        dn, wd = 0, 1
+        nxt, wn = 0, 1
     else:
-        dn, wd = 0, 0
-    return up, wu, dn, wd
-
-
-@njit(cache=True, inline="always")
-def _cols(j, W, periodic):
-    if j > 0:
-        lf, wl = j - 1, 1
-    elif periodic:
-        lf, wl = W - 1, 1
-    else:
-        lf, wl = 0, 0
-    if j < W - 1:
-        rt, wr = j + 1, 1
-    elif periodic:
-        rt, wr = 0, 1
-    else:
-        rt, wr = 0, 0
-    return lf, wl, rt, wr
+        nxt, wn = 0, 0
+    return prev, wp, nxt, wn
 
 
 @njit(cache=True, inline="always")
 def _grid_field(sc, frow, i, j, H, W, J, Jd, conn, periodic):
     """Local field of site (i, j) of one chain's spins ``sc`` (H, W)."""
-    up, wu, dn, wd = _rows(i, H, periodic)
-    lf, wl, rt, wr = _cols(j, W, periodic)
+    up, wu, dn, wd = _adjacent(i, H, periodic)
+    lf, wl, rt, wr = _adjacent(j, W, periodic)
     nbs = wu * np.int32(sc[up, j]) + wd * np.int32(sc[dn, j]) \
         + wl * np.int32(sc[i, lf]) + wr * np.int32(sc[i, rt])
     f = frow[j] + J * np.float32(nbs)
@@ -136,7 +121,7 @@ def _spin(f, beta2, u, brk):
 @njit(cache=True, inline="always", fastmath=True)
 def _edge4(srow, su, sd, wu, wd, j, W, periodic, mode, frow, irow, lut, J, beta2, key, base,
            brk):
-    lf, wl, rt, wr = _cols(j, W, periodic)
+    lf, wl, rt, wr = _adjacent(j, W, periodic)
     nbs = wu * np.int32(su[j]) + wd * np.int32(sd[j]) \
         + wl * np.int32(srow[lf]) + wr * np.int32(srow[rt])
     u = uniform32(key, base + j)
@@ -201,7 +186,7 @@ def _row8(srow, su, sd, wu, wd, j0, W, periodic, frow, irow, lut, use_lut, J, Jd
           base, brk):
     nz = 0
     for j in range(j0, W, 2):
-        lf, wl, rt, wr = _cols(j, W, periodic)
+        lf, wl, rt, wr = _adjacent(j, W, periodic)
         nbs = wu * np.int32(su[j]) + wd * np.int32(sd[j]) \
             + wl * np.int32(srow[lf]) + wr * np.int32(srow[rt])
         dg = wu * wl * np.int32(su[lf]) + wu * wr * np.int32(su[rt]) \
@@ -218,7 +203,7 @@ def _row8(srow, su, sd, wu, wd, j0, W, periodic, frow, irow, lut, use_lut, J, Jd
     if nz > 0:      # exact exp for the sites the table left undecided (0)
         for j in range(j0, W, 2):
             if srow[j] == 0:
-                lf, wl, rt, wr = _cols(j, W, periodic)
+                lf, wl, rt, wr = _adjacent(j, W, periodic)
                 nbs = wu * np.int32(su[j]) + wd * np.int32(sd[j]) \
                     + wl * np.int32(srow[lf]) + wr * np.int32(srow[rt])
                 dg = wu * wl * np.int32(su[lf]) + wu * wr * np.int32(su[rt]) \
@@ -263,7 +248,7 @@ def _record_row(srow, c, i, W, r, counts, samples):
 @njit(cache=True, inline="always")
 def _do_row(sc, i, j0, H, W, conn, periodic, mode, use_lut, field, field_idx, lut, J, Jd,
             beta2, key, brk, has_clamp, clamp, clamp_values):
-    up, wu, dn, wd = _rows(i, H, periodic)
+    up, wu, dn, wd = _adjacent(i, H, periodic)
     srow = sc[i]
     base = i * W
     irow = field_idx[i] if use_lut else field_idx[0:0].ravel()
@@ -546,7 +531,7 @@ def _icm_row(sc, field, i, col, H, W, J, Jd, conn, periodic, clamp, has_clamp):
     changed = 0
     delta = 0.0
     if conn == 4 and not has_clamp:
-        up, wu, dn, wd = _rows(i, H, periodic)
+        up, wu, dn, wd = _adjacent(i, H, periodic)
         srow = sc[i]
         su = sc[up]
         sd = sc[dn]

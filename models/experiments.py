@@ -23,6 +23,11 @@ stopped and a rerun with other settings (quick vs full, any field of
   log-likelihoods (with the AIS settings they came from), so AIS is never redone for a
   model already scored.
 
+Experiments run one after another: each already keeps both cores of a 2-core machine
+busy through BLAS (the full run, about 4 minutes, uses 1.76 cores on average), and two
+BLAS-bound processes sharing two cores slowed each other several-fold when tried, so
+running experiments side by side would gain at most about 10% there.
+
 Data: the split of :func:`pgm.study.digits_split`, binarized at 0.5 (all models see
 the same binary digits).  Reconstruction errors are cross-entropies in nats per image
 (mean-field reconstructions for the RBMs); log-likelihoods are nats per image, on the
