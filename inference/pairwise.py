@@ -1148,31 +1148,38 @@ class BipartiteBinary:
     def spins(self) -> bool:
         return self.domain == "ising"
 
-    def hidden_logits(self, v: np.ndarray) -> np.ndarray:
-        """``v @ W + b`` (a new array)."""
-        x = np.asarray(v, dtype=self.dtype) @ self.W
+    def hidden_logits(self, v: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """``v @ W + b`` (into ``out``, C-contiguous of the engine's dtype, if given)."""
+        x = np.matmul(np.asarray(v, dtype=self.dtype), self.W, out=out)
         x += self.b
         return x
 
-    def visible_logits(self, h: np.ndarray) -> np.ndarray:
-        """``h @ W.T + a`` (a new array)."""
-        x = np.asarray(h, dtype=self.dtype) @ self.W.T
+    def visible_logits(self, h: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """``h @ W.T + a`` (into ``out`` if given)."""
+        x = np.matmul(np.asarray(h, dtype=self.dtype), self.W.T, out=out)
         x += self.a
         return x
 
     def sample_hidden(self, v: np.ndarray, seed: int, step: int = 0, *, beta: float = 1.0,
-                      return_prob: bool = False):
-        """Sample ``h | v`` (rows of ``v`` are independent chains); stream step ``2*step``."""
-        return sample_from_logits(self.hidden_logits(v), seed, 2 * step, beta=beta,
-                                  spins=self.spins, return_prob=return_prob,
-                                  overwrite_logits=True)
+                      return_prob: bool = False, out: np.ndarray | None = None,
+                      prob_out: np.ndarray | None = None):
+        """Sample ``h | v`` (rows of ``v`` are independent chains); stream step ``2*step``.
+
+        ``out`` receives the units, ``prob_out`` (also the logits' buffer) the
+        probabilities; both optional, C-contiguous, of the engine's dtype.
+        """
+        return sample_from_logits(self.hidden_logits(v, out=prob_out), seed, 2 * step,
+                                  beta=beta, spins=self.spins, return_prob=return_prob,
+                                  out=out, overwrite_logits=True)
 
     def sample_visible(self, h: np.ndarray, seed: int, step: int = 0, *, beta: float = 1.0,
-                       return_prob: bool = False):
-        """Sample ``v | h``; stream step ``2*step + 1``."""
-        return sample_from_logits(self.visible_logits(h), seed, 2 * step + 1, beta=beta,
-                                  spins=self.spins, return_prob=return_prob,
-                                  overwrite_logits=True)
+                       return_prob: bool = False, out: np.ndarray | None = None,
+                       prob_out: np.ndarray | None = None):
+        """Sample ``v | h``; stream step ``2*step + 1`` (``out``, ``prob_out`` as in
+        :meth:`sample_hidden`)."""
+        return sample_from_logits(self.visible_logits(h, out=prob_out), seed, 2 * step + 1,
+                                  beta=beta, spins=self.spins, return_prob=return_prob,
+                                  out=out, overwrite_logits=True)
 
     def gibbs(self, v: np.ndarray, n_steps: int = 1, *, seed: int = 0, step0: int = 0,
               beta: float = 1.0) -> tuple[np.ndarray, np.ndarray]:

@@ -492,7 +492,8 @@ class CDGradient:
 
 
 def cd_phases(rbm: RBM, v0: np.ndarray, k: int = 1, *, seed: int = 0, step: int = 0,
-              chains: np.ndarray | None = None) -> CDPhases:
+              chains: np.ndarray | None = None,
+              buffers: tuple[np.ndarray, np.ndarray] | None = None) -> CDPhases:
     """Positive and negative phase of CD-k (or, with ``chains``, persistent CD).
 
     Positive phase ``v0 -> P(h|v0)``; negative phase: ``k`` block Gibbs steps of the
@@ -501,6 +502,11 @@ def cd_phases(rbm: RBM, v0: np.ndarray, k: int = 1, *, seed: int = 0, step: int 
     ``(seed, row, step ...)``; ``next_step`` says where the next call must start so
     that no stream is reused.  ``v0`` is used as is (validate it with
     :func:`check_data`).
+
+    ``buffers = (V, H)``, C-contiguous arrays of the model's dtype with ``m + n`` rows
+    (``m`` data rows, ``n`` chains) and ``D`` and ``P`` columns, receive the phases
+    stacked (data first): then the result's arrays are views of them, ready for one
+    product ``V.T @ H`` (``v0`` may already be ``V[:m]``).
 
     Examples
     --------
@@ -512,21 +518,32 @@ def cd_phases(rbm: RBM, v0: np.ndarray, k: int = 1, *, seed: int = 0, step: int 
 
     k = check_positive_int("k", k, 1)
     eng = rbm.engine
+    m = len(v0)
+    n = m if chains is None else len(chains)
+    if buffers is None:
+        V = np.empty((m + n, rbm.n_visible), rbm.dtype)
+        H = np.empty((m + n, rbm.n_hidden), rbm.dtype)
+    else:
+        V, H = buffers
+        if V.shape != (m + n, rbm.n_visible) or H.shape != (m + n, rbm.n_hidden):
+            raise _parameter_error(f"buffers must have shapes {(m + n, rbm.n_visible)} and "
+                                   f"{(m + n, rbm.n_hidden)}, got {V.shape} and {H.shape}")
+    if not np.shares_memory(V[:m], v0):
+        V[:m] = v0
     t = step
     if chains is None:
-        h, ph0 = eng.sample_hidden(v0, seed, step, return_prob=True)
+        h = eng.sample_hidden(V[:m], seed, step, prob_out=H[:m])
     else:   # PCD: the data's hidden layer enters only as probabilities
-        x0 = eng.hidden_logits(v0)
-        ph0 = sigmoid(x0, out=x0)
+        sigmoid(eng.hidden_logits(V[:m], out=H[:m]), out=H[:m])
         t += 1
         h = eng.sample_hidden(chains, seed, t)
     for i in range(k - 1):
         v = eng.sample_visible(h, seed, t + i)
         h = eng.sample_hidden(v, seed, t + i + 1)
-    v = eng.sample_visible(h, seed, t + k - 1)
-    x = eng.hidden_logits(v)
-    ph = sigmoid(x, out=x)      # the last hidden layer enters as probabilities
-    return CDPhases(v0, ph0, v, ph, t + k + 1)
+    eng.sample_visible(h, seed, t + k - 1, out=V[m:])
+    # the last hidden layer enters as probabilities
+    sigmoid(eng.hidden_logits(V[m:], out=H[m:]), out=H[m:])
+    return CDPhases(V[:m], H[:m], V[m:], H[m:], t + k + 1)
 
 
 def cd_gradient(rbm: RBM, v0: np.ndarray, k: int = 1, *, seed: int = 0, step: int = 0,
@@ -803,6 +820,16 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             mu = self.final_momentum
         return lr, float(mu)
 
+    def _batch(self, X: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Rows ``rows`` of ``X``, gathered straight into the data half of the stacked
+        buffer of :meth:`_update` when its shape fits (else a new array)."""
+        bufs = self.__dict__.get("_bufs")
+        m = len(rows)
+        n = m if self.chains_ is None else len(self.chains_)
+        if bufs is not None and bufs[0].shape == (m + n, X.shape[1]) and bufs[0].dtype == X.dtype:
+            return np.take(X, rows, axis=0, out=bufs[0][:m], mode="clip")   # rows are valid
+        return X[rows]
+
     def _update(self, v0: np.ndarray, rates: tuple[float, float] | None = None) -> bool:
         """One SGD step on a minibatch; False if the parameters became non-finite.
 
@@ -812,25 +839,28 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         """
         from pgm.inference.sgd import momentum_step
 
+        W, b, a = self._params()
+        m = len(v0)
+        n = m if self.chains_ is None else len(self.chains_)
+        bufs = self.__dict__.get("_bufs")
+        if bufs is None or bufs[0].shape != (m + n, W.shape[0]) or bufs[2].dtype != W.dtype:
+            bufs = self._bufs = (np.empty((m + n, W.shape[0]), W.dtype),
+                                 np.empty((m + n, W.shape[1]), W.dtype), np.empty_like(W))
+        V, H, buf = bufs
         p = cd_phases(self.rbm_, v0, self.k, seed=self.seed_, step=self.step_,
-                      chains=self.chains_)
+                      chains=self.chains_, buffers=(V, H))
         self.step_ = p.next_step
         if self.persistent:
-            self.chains_ = p.negative
+            self.chains_ = p.negative.copy()
         lr, mu = self._rates(self.epoch_) if rates is None else rates
-        m, n = len(p.data), len(p.negative)
-        W, b, a = self._params()
         vW, vb, va = self.velocity_
-        buf = self.__dict__.get("_buf")
-        if buf is None or buf.shape != W.shape or buf.dtype != W.dtype:
-            buf = self._buf = np.empty_like(W)
         with np.errstate(over="ignore", invalid="ignore"):
-            V = np.concatenate([p.data, p.negative])
-            H = np.concatenate([p.hidden_data * (lr / m), p.hidden_negative * (-lr / n)])
+            step_b = lr * (p.data.mean(axis=0) - p.negative.mean(axis=0))
+            H[:m] *= H.dtype.type(lr / m)
+            H[m:] *= H.dtype.type(-lr / n)
             np.matmul(V.T, H, out=buf)
             ok = momentum_step(W, vW, buf, momentum=mu, decay=lr * float(self.weight_decay))
-            ok &= momentum_step(b, vb, lr * (p.data.mean(axis=0) - p.negative.mean(axis=0)),
-                                momentum=mu)
+            ok &= momentum_step(b, vb, step_b, momentum=mu)
             ok &= momentum_step(a, va, H.sum(axis=0), momentum=mu)
         self._version += 1
         return ok
@@ -867,7 +897,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             with tqdm(total=n_batches, desc=f"epoch {epoch + 1}/{self.n_iter}", leave=False,
                       disable=not show, unit="batch") as bar:
                 for bi in range(n_batches):
-                    v0 = X[perm[bi * bs:(bi + 1) * bs]]
+                    v0 = self._batch(X, perm[bi * bs:(bi + 1) * bs])
                     if not self._update(v0, self._rates(epoch, bi / n_batches)):
                         self._restore(snap)
                         kept = (f"; the checkpoint {self.checkpoint} (epoch {self.epoch_}) is kept"

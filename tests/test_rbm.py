@@ -15,6 +15,7 @@ from pgm.models.rbm import (
     BernoulliRBM,
     TrainingDivergedError,
     cd_gradient,
+    cd_phases,
     check_data,
     data_log_odds,
 )
@@ -150,6 +151,25 @@ def test_cd_k_approaches_the_exact_gradient_as_k_grows():
     assert errs[0] > errs[1] > errs[2]
     assert cosines[0] < cosines[2]
     assert errs[2] < 0.03 and errs[0] > 0.1
+
+
+@pytest.mark.parametrize("persistent", [False, True])
+def test_cd_phases_into_buffers_equal_the_plain_call(persistent):
+    rbm = RBM.random(6, 4, seed=3)
+    v0 = (np.random.default_rng(0).random((5, 6)) < 0.5).astype(np.float32)
+    chains = np.ones((3, 6), np.float32) if persistent else None
+    plain = cd_phases(rbm, v0, 2, seed=1, step=4, chains=chains)
+    n = 5 + (3 if persistent else 5)
+    V, H = np.empty((n, 6), np.float32), np.empty((n, 4), np.float32)
+    V[:5] = v0
+    got = cd_phases(rbm, V[:5], 2, seed=1, step=4, chains=chains, buffers=(V, H))
+    for a, b in ((plain.data, got.data), (plain.hidden_data, got.hidden_data),
+                 (plain.negative, got.negative), (plain.hidden_negative, got.hidden_negative)):
+        assert np.array_equal(a, b)
+    assert np.shares_memory(got.negative, V) and np.shares_memory(got.hidden_data, H)
+    assert got.next_step == plain.next_step
+    with pytest.raises(ParameterError, match="buffers must have shapes"):
+        cd_phases(rbm, v0, 1, buffers=(V[:4], H[:4]))
 
 
 def test_pcd_gradient_uses_and_returns_the_chains():
