@@ -39,6 +39,7 @@ _ENGINE = {
     "gibbs_grid_ising": "pairwise", "icm_grid_ising": "pairwise", "grid_ising_energy": "pairwise",
     "gibbs_pairwise": "pairwise", "sample_from_logits": "pairwise", "sample_bernoulli": "pairwise",
     "bipartite_log_partition": "_kernels_rbm",
+    "momentum_step": "sgd", "momentum_descent": "sgd",
 }
 __all__ += list(_ENGINE)
 
