@@ -50,6 +50,7 @@ import json
 import math
 import os
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,7 +58,7 @@ from typing import Any
 
 import numpy as np
 
-from pgm.exceptions import ModelLoadError, ParameterError
+from pgm.exceptions import EstimateWarning, ModelLoadError, ParameterError
 from pgm.files import atomic_path, atomic_write_text
 
 __all__ = ["StudyConfig", "StudyContext", "Section", "LogLikelihood", "EXPERIMENTS",
@@ -450,10 +451,15 @@ def _log_likelihood(ctx: StudyContext, est) -> LogLikelihood:
         if exact:
             log_z, how = float(L.exact_log_partition(rbm)), "exact"
         else:
-            log_z = L.ais_log_partition(rbm, data=ctx.X_train, n_runs=cfg.ais_runs,
-                                        betas=L.ais_betas(cfg.ais_temperatures),
-                                        seed=cfg.seed).log_z
+            with warnings.catch_warnings():      # said in the report instead
+                warnings.simplefilter("ignore", EstimateWarning)
+                ais = L.ais_log_partition(rbm, data=ctx.X_train, n_runs=cfg.ais_runs,
+                                          betas=L.ais_betas(cfg.ais_temperatures), seed=cfg.seed)
+            log_z = ais.log_z
             how = f"AIS ({cfg.ais_runs} runs, {cfg.ais_temperatures} temperatures)"
+            if not ais.reliable:
+                how += (f", unreliable: {ais.effective_runs:.1f} effective runs, the "
+                        "log-likelihoods may be too high")
         res = LogLikelihood(
             train=L.average_log_likelihood(rbm, ctx.X_train, log_z=log_z).mean,
             test=L.average_log_likelihood(rbm, ctx.X_test, log_z=log_z).mean,

@@ -29,11 +29,13 @@ True
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 from pgm._math import logsumexp, sigmoid
+from pgm.exceptions import EstimateWarning
 
 __all__ = [
     "AISResult",
@@ -135,6 +137,21 @@ class AISResult:
     def n_runs(self) -> int:
         return int(self.log_weights.size)
 
+    @property
+    def effective_runs(self) -> float:
+        """Effective sample size of the importance weights, ``(sum w)^2 / sum w^2``
+        (between 1 and ``n_runs``; a few runs carrying all the weight means the estimate
+        of ``Z`` rests on them)."""
+        w = np.exp(self.log_weights - np.max(self.log_weights))
+        return float(w.sum() ** 2 / (w ** 2).sum())
+
+    @property
+    def reliable(self) -> bool:
+        """False when the 3-standard-error bar of ``Z`` reaches zero (``log_z_lower`` is
+        ``-inf``): the weights are too uneven to trust ``log_z``, which then tends to
+        be too low (so likelihoods come out too high)."""
+        return bool(np.isfinite(self.log_z_lower))
+
     def contains(self, value: float) -> bool:
         """True if ``value`` lies in ``[log_z_lower, log_z_upper]``."""
         return bool(self.log_z_lower <= value <= self.log_z_upper)
@@ -228,8 +245,15 @@ def ais_log_partition(rbm, *, data=None, base_bias=None, n_runs: int = 100,
     log_z = log_z_base + float(logsumexp(log_w)) - math.log(M)
     lower = log_z_base + lmax + (math.log(mean - 3 * se) if mean - 3 * se > 0 else -math.inf)
     upper = log_z_base + lmax + math.log(mean + 3 * se)
-    return AISResult(log_z=log_z, log_z_std=se / mean, log_z_lower=lower, log_z_upper=upper,
-                     log_weights=log_w, log_z_base=log_z_base, betas=betas)
+    res = AISResult(log_z=log_z, log_z_std=se / mean, log_z_lower=lower, log_z_upper=upper,
+                    log_weights=log_w, log_z_base=log_z_base, betas=betas)
+    if not res.reliable:
+        warnings.warn(
+            f"AIS estimate of log Z is unreliable: its error bar reaches zero (effective runs "
+            f"{res.effective_runs:.1f} of {M}); log Z is probably too low and likelihoods too "
+            f"high. Use more runs (n_runs) or temperatures (betas).", EstimateWarning,
+            stacklevel=2)
+    return res
 
 
 @dataclass

@@ -21,6 +21,7 @@ from pgm.cpd import TabularCPD
 from pgm.exceptions import (
     CardinalityError,
     CycleError,
+    EstimateWarning,
     EvidenceError,
     InvalidProbabilityError,
     MemoryBudgetError,
@@ -71,5 +72,6 @@ __all__ = [
     "ParseError",
     "MemoryBudgetError",
     "ModelLoadError",
+    "EstimateWarning",
     "__version__",
 ]

@@ -24,6 +24,7 @@ __all__ = [
     "ParameterError",
     "ModelLoadError",
     "QueryError",
+    "EstimateWarning",
 ]
 
 
@@ -104,3 +105,8 @@ class ModelLoadError(PGMError, ValueError):
 
 class QueryError(PGMError, ValueError):
     """A query is malformed: overlapping variable sets, an unknown method name, ..."""
+
+
+class EstimateWarning(RuntimeWarning):
+    """A stochastic estimate came out unreliable (e.g. an AIS error bar that reaches zero):
+    the number is returned, with a message that says why and what to change."""

@@ -419,6 +419,7 @@ def test_cli_train_score_sample(tmp_path, capsys):
     assert main(["rbm", "score", str(out / "model.npz"), "--data", "digits", "--json"]) == 0
     res = json.loads(capsys.readouterr().out)
     assert res["method"] == "exact" and -60 < res["mean_log_likelihood"] < 0
+    assert res["reliable"] is True and res["upper"] == res["lower"] == res["mean_log_likelihood"]
     assert main(["rbm", "score", str(out / "model.npz"), "--data", "digits", "--method", "ais",
                  "--runs", "20", "--temperatures", "300"]) == 0
     assert "log Z" in capsys.readouterr().out

@@ -102,6 +102,22 @@ def test_ais_is_exact_for_the_independent_model():
     res = ais_log_partition(rbm, base_bias=rbm.visible_bias, n_runs=10, betas=50)
     assert res.log_z == pytest.approx(exact_log_partition(rbm), abs=1e-9)
     assert res.log_z_std == pytest.approx(0.0, abs=1e-12)
+    assert res.effective_runs == pytest.approx(10.0) and res.reliable
+
+
+def test_ais_flags_an_unreliable_estimate():
+    """Strong couplings and three temperatures: one run carries all the weight."""
+    from pgm.exceptions import EstimateWarning
+
+    rng = np.random.default_rng(0)
+    rbm = RBM(rng.normal(0, 2, (30, 10)), rng.normal(0, 1, 30), rng.normal(0, 1, 10))
+    with pytest.warns(EstimateWarning, match="unreliable.*effective runs 1.0 of 20"):
+        res = ais_log_partition(rbm, n_runs=20, betas=3, seed=0)
+    assert not res.reliable and res.log_z_lower == -np.inf
+    assert 1.0 <= res.effective_runs < 1.1
+    assert res.log_z < exact_log_partition(rbm)          # too low, as the message says
+    good = ais_log_partition(RBM.random(40, 10, sigma=0.4, seed=2), n_runs=100, betas=1000)
+    assert good.reliable and 50 < good.effective_runs <= 100
 
 
 def test_ais_agrees_with_exact_on_a_random_rbm():

@@ -237,6 +237,7 @@ def _train(args) -> int:
 
 def _score(args) -> int:
     import json
+    import math
 
     from pgm.models.rbm import RBM
     from pgm.models.rbm_likelihood import ais_betas, average_log_likelihood
@@ -252,9 +253,12 @@ def _score(args) -> int:
     res = {"model": str(args.model), "data": args.data, "split": args.split, "n": est.n,
            "method": est.method, "mean_log_likelihood": est.mean, "log_z": est.log_z,
            "log_z_std": est.log_z_std, "std_error": est.std_error,
-           "lower": est.lower, "upper": est.upper}
-    if args.json:
-        print(json.dumps(res, indent=2))
+           "lower": est.lower, "upper": est.upper,
+           # an AIS error bar of Z that reaches zero leaves the likelihood unbounded above
+           "reliable": bool(math.isfinite(est.upper))}
+    if args.json:   # strict JSON: an unbounded end is null
+        print(json.dumps({k: None if isinstance(v, float) and not math.isfinite(v) else v
+                          for k, v in res.items()}, indent=2))
     else:
         extra = (f" (±{3 * est.log_z_std:.3f} from AIS, 3 std)" if est.method == "ais" else "")
         print(f"log Z = {est.log_z:.4f}{extra}")
