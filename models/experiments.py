@@ -545,7 +545,8 @@ def overfitting_sentence(points: list[tuple[int, LogLikelihood]]) -> str:
     if b.gap - a.gap > 1.0:
         parts = [f"Over-fitting: from {p0} to {p1} hidden units the train-test gap widens from "
                  f"{a.gap:.2f} to {b.gap:.2f} nats/image (the larger RBMs fit their training "
-                 "digits increasingly better than unseen ones)."]
+                 "digits increasingly better than unseen ones; the gap is a difference of "
+                 "free energies, so an error in log Z does not touch it)."]
     else:
         parts = [f"No sign of over-fitting: from {p0} to {p1} hidden units the train-test gap "
                  f"goes from {a.gap:.2f} to {b.gap:.2f} nats/image."]
