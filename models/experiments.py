@@ -74,7 +74,10 @@ TABLE_COLUMNS = ("experiment", "model", "epochs", "train recon", "val recon",
                  "test accuracy")
 
 #: version of the files in ``OUT/sections`` (a change invalidates them)
-SECTION_FORMAT = 2
+SECTION_FORMAT = 3
+
+#: version of the ``OUT/models/*.loglik.json`` files (2: with AIS reliability)
+LOGLIK_FORMAT = 2
 
 #: published validation cross-entropies (nats/image) of this study, after many epochs
 REFERENCES = {"RBM-100": 77.0, "AE-100": 64.0}
@@ -159,12 +162,28 @@ class Section:
 @dataclass(frozen=True)
 class LogLikelihood:
     """Mean log-likelihood (nats/image) of an RBM on the training and the test digits,
-    both with the same ``log_z``; ``how``: exact or the AIS settings."""
+    both with the same ``log_z``; ``how``: exact or the AIS settings; for AIS,
+    ``reliable`` and ``effective_runs`` of :class:`~pgm.models.rbm_likelihood.AISResult`.
+
+    Examples
+    --------
+    >>> LogLikelihood(-90.0, -95.0, 300.0, "AIS (100 runs)", False, 3.2).describe()
+    'AIS (100 runs); unreliable: 3.2 effective runs, so the log-likelihoods may be too high'
+    """
 
     train: float
     test: float
     log_z: float
     how: str
+    reliable: bool = True
+    effective_runs: float = math.nan
+
+    def describe(self) -> str:
+        """How ``log_z`` was obtained, with a warning when AIS was unreliable."""
+        if self.reliable:
+            return self.how
+        return (f"{self.how}; unreliable: {self.effective_runs:.1f} effective runs, so the "
+                "log-likelihoods may be too high")
 
     @property
     def gap(self) -> float:
@@ -435,7 +454,7 @@ def _log_likelihood(ctx: StudyContext, est) -> LogLikelihood:
     rbm = est.rbm_
     cfg = ctx.cfg
     exact = min(rbm.n_visible, rbm.n_hidden) <= EXACT_UNITS
-    settings = _jsonable({"model": key, "data": ctx.data_digest,
+    settings = _jsonable({"model": key, "data": ctx.data_digest, "version": LOGLIK_FORMAT,
                           **({"method": "exact"} if exact else
                              {"method": "ais", "runs": cfg.ais_runs,
                               "temperatures": cfg.ais_temperatures, "seed": cfg.seed})})
@@ -448,6 +467,7 @@ def _log_likelihood(ctx: StudyContext, est) -> LogLikelihood:
         except (KeyError, TypeError):
             res = None
     if res is None:
+        reliable, ess = True, math.nan
         if exact:
             log_z, how = float(L.exact_log_partition(rbm)), "exact"
         else:
@@ -457,13 +477,11 @@ def _log_likelihood(ctx: StudyContext, est) -> LogLikelihood:
                                           betas=L.ais_betas(cfg.ais_temperatures), seed=cfg.seed)
             log_z = ais.log_z
             how = f"AIS ({cfg.ais_runs} runs, {cfg.ais_temperatures} temperatures)"
-            if not ais.reliable:
-                how += (f", unreliable: {ais.effective_runs:.1f} effective runs, the "
-                        "log-likelihoods may be too high")
+            reliable, ess = ais.reliable, ais.effective_runs
         res = LogLikelihood(
             train=L.average_log_likelihood(rbm, ctx.X_train, log_z=log_z).mean,
             test=L.average_log_likelihood(rbm, ctx.X_test, log_z=log_z).mean,
-            log_z=float(log_z), how=how)
+            log_z=float(log_z), how=how, reliable=reliable, effective_runs=ess)
         _write_json(path, {"settings": settings, "result": dataclasses.asdict(res)})
     ctx.models[("loglik", key)] = res
     return res
@@ -588,7 +606,7 @@ def experiment_a(ctx: StudyContext) -> Section:
         f"published reference is about {ref:g} after many epochs: ours is "
         f"{versus_reference(h['val_recon'][-1], ref)}.",
         f"Log-likelihood {ll.test:.2f} nats/image on the test digits, {ll.train:.2f} on the "
-        f"training digits (same log Z, {ll.how}).",
+        f"training digits (same log Z, {ll.describe()}).",
     ]
     return sec
 
@@ -751,7 +769,12 @@ def experiment_g(ctx: StudyContext) -> Section:
         sec.lines.append(f"| {P} | " + " | ".join(f"{v:.2f}" for v in vals)
                          + f" | {ll.train:.2f} | {ll.test:.2f} | {ll.gap:.2f} |")
     hows = sorted({ll.how for _, ll in lls})
-    sec.lines += ["", f"Log Z by {' / '.join(hows) or '-'}.  " + overfitting_sentence(lls)]
+    weak = [(P, ll) for P, ll in lls if not ll.reliable]
+    caveat = "" if not weak else (
+        "  The AIS estimate was unreliable (fewer than about 9 effective runs, so those "
+        "log-likelihoods may be too high) for " + ", ".join(
+            f"{P} ({ll.effective_runs:.1f} effective runs)" for P, ll in weak) + " hidden units.")
+    sec.lines += ["", f"Log Z by {' / '.join(hows) or '-'}.{caveat}  " + overfitting_sentence(lls)]
     return sec
 
 
