@@ -24,8 +24,9 @@ def momentum_step(param: np.ndarray, velocity: np.ndarray, step: np.ndarray, *,
     ``step`` is the already scaled ascent direction (``learning_rate * gradient``),
     ``decay`` the scaled weight decay (``learning_rate * weight_decay``).  All three
     arrays share one shape and floating dtype; ``param`` and ``velocity`` must be
-    writeable and C-contiguous.  Returns False when the new velocity (hence the
-    parameter) has a non-finite entry.
+    writeable and C-contiguous.  Returns False when the new velocity has a non-finite
+    entry (a parameter that overflows from finite values is not detected here: check
+    the parameters themselves where that matters).
 
     Examples
     --------

@@ -820,15 +820,23 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             mu = self.final_momentum
         return lr, float(mu)
 
-    def _batch(self, X: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """Rows ``rows`` of ``X``, gathered straight into the data half of the stacked
-        buffer of :meth:`_update` when its shape fits (else a new array)."""
-        bufs = self.__dict__.get("_bufs")
-        m = len(rows)
+    def _buffers(self, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The stacked phases ``V`` (m + n, D) and ``H`` (m + n, P) of a minibatch of ``m``
+        rows (``n`` negative chains) and the gradient buffer (D, P); kept between
+        minibatches and reallocated only when the shapes change."""
+        W = self.rbm_.W
         n = m if self.chains_ is None else len(self.chains_)
-        if bufs is not None and bufs[0].shape == (m + n, X.shape[1]) and bufs[0].dtype == X.dtype:
-            return np.take(X, rows, axis=0, out=bufs[0][:m], mode="clip")   # rows are valid
-        return X[rows]
+        bufs = self.__dict__.get("_bufs")
+        if bufs is None or bufs[0].shape != (m + n, W.shape[0]) or bufs[2].dtype != W.dtype:
+            bufs = self._bufs = (np.empty((m + n, W.shape[0]), W.dtype),
+                                 np.empty((m + n, W.shape[1]), W.dtype), np.empty_like(W))
+        return bufs
+
+    def _batch(self, X: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Rows ``rows`` of ``X`` (model dtype), gathered straight into the data half of
+        the stacked buffer of :meth:`_update`."""
+        return np.take(X, rows, axis=0, out=self._buffers(len(rows))[0][:len(rows)],
+                       mode="clip")   # rows come from a permutation: always valid
 
     def _update(self, v0: np.ndarray, rates: tuple[float, float] | None = None) -> bool:
         """One SGD step on a minibatch; False if the parameters became non-finite.
@@ -841,12 +849,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
 
         W, b, a = self._params()
         m = len(v0)
-        n = m if self.chains_ is None else len(self.chains_)
-        bufs = self.__dict__.get("_bufs")
-        if bufs is None or bufs[0].shape != (m + n, W.shape[0]) or bufs[2].dtype != W.dtype:
-            bufs = self._bufs = (np.empty((m + n, W.shape[0]), W.dtype),
-                                 np.empty((m + n, W.shape[1]), W.dtype), np.empty_like(W))
-        V, H, buf = bufs
+        V, H, buf = self._buffers(m)
         p = cd_phases(self.rbm_, v0, self.k, seed=self.seed_, step=self.step_,
                       chains=self.chains_, buffers=(V, H))
         self.step_ = p.next_step
@@ -857,7 +860,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         with np.errstate(over="ignore", invalid="ignore"):
             step_b = lr * (p.data.mean(axis=0) - p.negative.mean(axis=0))
             H[:m] *= H.dtype.type(lr / m)
-            H[m:] *= H.dtype.type(-lr / n)
+            H[m:] *= H.dtype.type(-lr / len(p.negative))
             np.matmul(V.T, H, out=buf)
             ok = momentum_step(W, vW, buf, momentum=mu, decay=lr * float(self.weight_decay))
             ok &= momentum_step(b, vb, step_b, momentum=mu)
