@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["logsumexp", "safe_log", "local_distribution", "sigmoid"]
+__all__ = ["logsumexp", "safe_log", "local_distribution", "sigmoid", "expit", "softplus"]
 
 
 def logsumexp(a: np.ndarray, axis=None, keepdims: bool = False) -> np.ndarray:
@@ -79,3 +79,28 @@ def sigmoid(x: np.ndarray, *, scale: float = 1.0, out: np.ndarray | None = None)
     out *= x.dtype.type(0.5)
     out += x.dtype.type(0.5)
     return out
+
+
+def expit(x: np.ndarray) -> np.ndarray:
+    """Exact logistic function (:func:`scipy.special.expit`), for values that are logged or
+    compared; :func:`sigmoid` is the fast one for probabilities that are sampled.
+
+    Examples
+    --------
+    >>> float(expit(np.array(0.0)))
+    0.5
+    """
+    from scipy.special import expit as _scipy_expit
+
+    return _scipy_expit(x)
+
+
+def softplus(x: np.ndarray) -> np.ndarray:
+    """``log(1 + exp(x))`` without overflow (``-log sigmoid(-x)``).
+
+    Examples
+    --------
+    >>> softplus(np.array([0.0, 1000.0])).round(6).tolist()
+    [0.693147, 1000.0]
+    """
+    return np.logaddexp(0.0, x)

@@ -24,6 +24,7 @@ __all__ = [
     "ParameterError",
     "ModelLoadError",
     "QueryError",
+    "TrainingDivergedError",
     "EstimateWarning",
 ]
 
@@ -105,6 +106,10 @@ class ModelLoadError(PGMError, ValueError):
 
 class QueryError(PGMError, ValueError):
     """A query is malformed: overlapping variable sets, an unknown method name, ..."""
+
+
+class TrainingDivergedError(ModelError):
+    """Training produced non-finite parameters or losses (learning rate too large?)."""
 
 
 class EstimateWarning(RuntimeWarning):
