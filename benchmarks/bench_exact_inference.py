@@ -44,7 +44,7 @@ from _common import (  # noqa: E402
     write_json,
 )
 
-from pgm.data import data_dir  # noqa: E402
+from pgm.datasets import data_dir  # noqa: E402
 from pgm.exceptions import MemoryBudgetError  # noqa: E402
 
 NETWORKS = ["asia", "alarm", "child", "insurance", "hailfinder", "win95pts", "andes",
@@ -62,7 +62,6 @@ def _pr_tolerance(path: Path) -> float:
 
 def bench_uai(args) -> list[dict]:
     from pgm.inference.variable_elimination import VariableElimination
-
     from pgm.io import read_evidence, read_mar, read_pr, read_uai
 
     folder = data_dir() / "uai"
@@ -192,7 +191,6 @@ class _Runner:
 
 def bench_libraries(args) -> list[dict]:
     from pgm.inference.variable_elimination import VariableElimination
-
     from pgm.io import read_bif
 
     folder = data_dir() / "bif"

@@ -124,6 +124,7 @@ def numpy_checkerboard_icm(s: np.ndarray, h: np.ndarray, J: float, max_sweeps: i
 
 def bench_grid(args) -> list[dict]:
     import numba
+
     from pgm.inference import GridIsing
 
     rows = []
@@ -180,6 +181,7 @@ def _generic_rows(name: str, model, args) -> list[dict]:
     """Kernel-only updates/s (systematic: 4 chains in parallel; chromatic: 1 chain, colour
     classes in parallel) and the end-to-end time of ``gibbs_sample`` (diagnostics included)."""
     import numba
+
     from pgm.inference import _kernels_generic as K
     from pgm.inference import compile_model, gibbs_sample
     from pgm.inference.gibbs import use_site_parallel
@@ -230,7 +232,7 @@ def bench_generic(args) -> list[dict]:
     io = optional_import("pgm.io")
     if io is not None and hasattr(io, "read_bif"):
         try:
-            from pgm.data import data_path
+            from pgm.datasets import data_path
 
             bn = io.read_bif(data_path("bif", "alarm.bif.gz"))
             rows += _generic_rows("alarm (BN)", bn, args)
@@ -250,10 +252,11 @@ def bench_pgmpy(args) -> list[dict]:
     if pgmpy is None:
         print("(pgmpy not installed: comparison skipped; pip install pgm[bench])")
         return []
-    from pgm.inference import PairwiseBinaryModel, compile_model, gibbs_sample
     from pgmpy.factors.discrete import DiscreteFactor
     from pgmpy.models import DiscreteMarkovNetwork
     from pgmpy.sampling import GibbsSampling
+
+    from pgm.inference import PairwiseBinaryModel, compile_model, gibbs_sample
 
     n = 3
     m = PairwiseBinaryModel.grid((n, n), 0.5, 0.1)

@@ -43,7 +43,7 @@ from _common import (  # noqa: E402
     write_json,
 )
 
-from pgm.data import data_path  # noqa: E402
+from pgm.datasets import data_path  # noqa: E402
 from pgm.io import read_bif, read_evidence, read_uai  # noqa: E402
 
 BIF_QUICK = ("asia", "alarm", "insurance", "hepar2", "pathfinder", "munin")

@@ -39,11 +39,11 @@ from _common import (  # noqa: E402
     time_call,
     write_json,
 )
-from pgm.models.images import add_flip_noise, mnist_digits, shapes_image  # noqa: E402
-from pgm.models.ising import IsingDenoiser  # noqa: E402
 from scipy.special import expit  # noqa: E402
 
 from pgm.exceptions import ModelLoadError  # noqa: E402
+from pgm.models.images import add_flip_noise, mnist_digits, shapes_image  # noqa: E402
+from pgm.models.ising import IsingDenoiser  # noqa: E402
 
 BETA, ETA, H = 1.0, 2.1, 0.0
 

@@ -35,7 +35,6 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import numpy as np  # noqa: E402
-import pgm.models.rbm as R  # noqa: E402  (sets OMP_WAIT_POLICY before any kernel runs)
 from _common import (  # noqa: E402
     bench_parser,
     fmt_ratio,
@@ -46,9 +45,10 @@ from _common import (  # noqa: E402
     time_call,
     write_json,
 )
-from pgm.models import rbm_likelihood as L  # noqa: E402
 
+import pgm.models.rbm as R  # noqa: E402  (sets OMP_WAIT_POLICY before any kernel runs)
 from pgm.datasets import load_mnist  # noqa: E402
+from pgm.models import rbm_likelihood as L  # noqa: E402
 
 PUBLISHED = {"CD-1": -125.53, "CD-25": -86.34}
 

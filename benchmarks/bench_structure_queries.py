@@ -234,7 +234,7 @@ def bench_graph(label: str, edges: Sequence[tuple], nodes: Sequence, n_blanket: 
 
 def load_bif_edges(name: str):
     """``(edges, nodes)`` of ``$PGM_DATA_DIR/bif/<name>.bif.gz``, or a reason string when unavailable."""
-    from pgm.data import data_path
+    from pgm.datasets import data_path
     from pgm.io import load_model
 
     try:

@@ -1,6 +1,17 @@
 """Inference algorithms on the :mod:`pgm` core: exact variable elimination and the
 Numba-compiled Gibbs/ICM/annealing engine.  Kernels compile lazily (importing this
-package does not import Numba) and are cached on disk."""
+package does not import Numba) and are cached on disk.
+
+Modules: :mod:`~pgm.inference.orders` (elimination orders),
+:mod:`~pgm.inference.elimination` (the log-space elimination engine),
+:mod:`~pgm.inference.variable_elimination` (the exact queries);
+:mod:`~pgm.inference.compiled`, :mod:`~pgm.inference.gibbs`, :mod:`~pgm.inference.icm`
+and :mod:`~pgm.inference.diagnostics` (the generic compiled engine);
+:mod:`~pgm.inference.grid` (Ising grids), :mod:`~pgm.inference.pairwise` (pairwise
+binary models), :mod:`~pgm.inference.bipartite` (the RBM's engine) and
+:mod:`~pgm.inference.graphcut` (exact MAP of submodular binary models), sharing
+:mod:`~pgm.inference.binary`; :mod:`~pgm.inference.dseparation` (d-separation on
+CSR graphs).  The ``_kernels_*`` modules hold only the Numba-compiled functions."""
 
 import os as _os
 
@@ -10,6 +21,12 @@ import os as _os
 # thread pool starts, and a user's own setting wins.
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+from pgm._lazy import lazy_exports
+
+# ``icm`` is both a submodule and its main function: bind the function now, or the first
+# import of the submodule would leave ``pgm.inference.icm`` naming the module (icm.py
+# itself is light: its kernels load when it runs).
+from pgm.inference.icm import IcmResult, icm, icm_map
 from pgm.inference.variable_elimination import (
     EliminationPlan,
     VariableElimination,
@@ -26,30 +43,22 @@ from pgm.inference.variable_elimination import (
 
 __all__ = ["eliminate", "elimination_order", "induced_width", "log_partition_function"]
 __all__ += ["VariableElimination", "EliminationPlan", "marginal", "marginals", "map_assignment",
-            "probability_of_evidence", "max_table_size"]
+            "probability_of_evidence", "max_table_size", "icm", "icm_map", "IcmResult"]
 
 # --- compiled sampling / optimization engine (lazy: importing pgm.inference must not import numba)
 _ENGINE = {
     "gibbs_sample": "gibbs", "anneal": "gibbs", "geometric_schedule": "gibbs",
     "GibbsResult": "gibbs", "AnnealResult": "gibbs",
-    "icm": "icm", "icm_map": "icm", "IcmResult": "icm",
     "compile_model": "compiled", "CompiledModel": "compiled",
     "split_rhat": "diagnostics", "ess": "diagnostics",
-    "PairwiseBinaryModel": "pairwise", "GridIsing": "pairwise", "BipartiteBinary": "pairwise",
-    "gibbs_grid_ising": "pairwise", "icm_grid_ising": "pairwise", "grid_ising_energy": "pairwise",
-    "gibbs_pairwise": "pairwise", "sample_from_logits": "pairwise", "sample_bernoulli": "pairwise",
-    "bipartite_log_partition": "_kernels_rbm",
-    "momentum_step": "sgd", "momentum_descent": "sgd",
+    "GridIsing": "grid", "gibbs_grid_ising": "grid", "icm_grid_ising": "grid",
+    "grid_ising_energy": "grid",
+    "PairwiseBinaryModel": "pairwise", "gibbs_pairwise": "pairwise",
+    "BipartiteBinary": "bipartite", "sample_from_logits": "bipartite",
+    "sample_bernoulli": "bipartite", "bipartite_log_partition": "bipartite",
+    "graph_cut_map": "graphcut", "GraphCutResult": "graphcut",
+    "d_separated_csr": "dseparation",
 }
 __all__ += list(_ENGINE)
 
-
-def __getattr__(name):
-    module = _ENGINE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'pgm.inference' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f"pgm.inference.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_exports(__name__, _ENGINE, globals())

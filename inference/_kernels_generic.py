@@ -168,6 +168,24 @@ def log_weights(m, xs):
 # --------------------------------------------------------------- Gibbs kernels
 
 
+@njit(cache=True, inline="always")
+def max_cardinality(card):
+    """The largest entry of ``card`` (at least 1): the size of a ``logp`` scratch array."""
+    maxc = 1
+    for v in range(card.shape[0]):
+        if card[v] > maxc:
+            maxc = card[v]
+    return maxc
+
+
+@njit(cache=True, inline="always")
+def record_index(t, n_burn, thin):
+    """Index of the record taken after sweep ``t`` (burn-in ``n_burn``, one in ``thin``), or -1."""
+    if t < n_burn or (t - n_burn + 1) % thin != 0:
+        return -1
+    return (t - n_burn + 1) // thin - 1
+
+
 @njit(cache=True)
 def _sweep_one_chain(m, xc, free, scan, key, beta, logp):
     """One sweep of chain state ``xc``; returns -1 or the variable whose conditional is all zero."""
@@ -210,10 +228,7 @@ def gibbs_chains(m, x, free, scan, seed, sweep0, n_burn, n_rec, thin, betas, out
     set to the first variable met with an all-zero conditional (else left as is).
     """
     card = m[0]
-    maxc = 1
-    for v in range(card.shape[0]):
-        if card[v] > maxc:
-            maxc = card[v]
+    maxc = max_cardinality(card)
     n_sweeps = n_burn + n_rec * thin
     nb_ = betas.shape[0]
     for c in prange(x.shape[0]):
@@ -225,8 +240,8 @@ def gibbs_chains(m, x, free, scan, seed, sweep0, n_burn, n_rec, thin, betas, out
             bad = _sweep_one_chain(m, xc, free, scan, key, beta, logp)
             if bad >= 0 and status[c] < 0:
                 status[c] = bad
-            if t >= n_burn and (t - n_burn + 1) % thin == 0:
-                r = (t - n_burn + 1) // thin - 1
+            r = record_index(t, n_burn, thin)
+            if r >= 0:
                 for v in range(xc.shape[0]):
                     out[c, r, v] = xc[v]
 
@@ -241,10 +256,7 @@ def gibbs_chromatic(m, x, col_ptr, col_vars, seed, sweep0, n_burn, n_rec, thin, 
     ``col_vars`` (same counter-based uniforms), whatever the thread count.
     """
     card = m[0]
-    maxc = 1
-    for v in range(card.shape[0]):
-        if card[v] > maxc:
-            maxc = card[v]
+    maxc = max_cardinality(card)
     scratch = np.empty((n_threads, maxc))
     n_chains = x.shape[0]
     n_sweeps = n_burn + n_rec * thin
@@ -270,8 +282,8 @@ def gibbs_chromatic(m, x, col_ptr, col_vars, seed, sweep0, n_burn, n_rec, thin, 
                         status[c] = v
                 else:
                     xc[v] = s
-        if t >= n_burn and (t - n_burn + 1) % thin == 0:
-            r = (t - n_burn + 1) // thin - 1
+        r = record_index(t, n_burn, thin)
+        if r >= 0:
             for c in prange(n_chains):
                 for v in range(x.shape[1]):
                     out[c, r, v] = x[c, v]
@@ -284,10 +296,7 @@ def gibbs_chromatic(m, x, col_ptr, col_vars, seed, sweep0, n_burn, n_rec, thin, 
 def anneal_chains(m, x, free, scan, seed, betas, best_x, best_lw, status):
     """Simulated annealing: one Gibbs sweep per entry of ``betas``; keeps each chain's best state."""
     card = m[0]
-    maxc = 1
-    for v in range(card.shape[0]):
-        if card[v] > maxc:
-            maxc = card[v]
+    maxc = max_cardinality(card)
     for c in prange(x.shape[0]):
         logp = np.empty(maxc)
         xc = x[c]
@@ -319,10 +328,7 @@ def icm_run(m, x, free, max_sweeps, energies):
     converged)``, converged meaning the last sweep changed nothing.
     """
     card = m[0]
-    maxc = 1
-    for v in range(card.shape[0]):
-        if card[v] > maxc:
-            maxc = card[v]
+    maxc = max_cardinality(card)
     logp = np.empty(maxc)
     for t in range(max_sweeps):
         changed = 0
@@ -390,10 +396,7 @@ def greedy_init(m, x, assigned, order, seed, chain, random):
     (it then gets state 0 and the caller repairs or reports).
     """
     card = m[0]
-    maxc = 1
-    for v in range(card.shape[0]):
-        if card[v] > maxc:
-            maxc = card[v]
+    maxc = max_cardinality(card)
     logp = np.empty(maxc)
     key = sweep_key(seed ^ _C1, chain, 0)
     bad = -1
@@ -426,10 +429,7 @@ def dead_variables(m, x, assigned, candidates):
     the unassigned variables do; an assigned one when its own value does.
     """
     card = m[0]
-    maxc = 1
-    for v in range(card.shape[0]):
-        if card[v] > maxc:
-            maxc = card[v]
+    maxc = max_cardinality(card)
     logp = np.empty(maxc)
     for i in range(candidates.shape[0]):
         v = candidates[i]

@@ -1,7 +1,8 @@
 """Numba kernels for structure queries on integer-indexed DAGs (CSR adjacency).
 
-Called through :class:`pgm.structure_index.StructureIndex`, which validates the
-query and maps variable names to indices.
+Called through :mod:`pgm.inference.dseparation` (and so
+:class:`pgm.structure_index.StructureIndex`, which validates the query and maps
+variable names to indices).
 """
 
 from __future__ import annotations
@@ -9,13 +10,26 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["d_separated_csr", "pack_graph", "d_separated_packed"]
+__all__ = ["d_separated_kernel", "d_separated_packed_kernel"]
 
 _IN_Z, _IN_Y, _ANC_Z, _SEEN_UP, _SEEN_DOWN = 1, 2, 4, 8, 16
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _visit(v, ptr, idx, flags, seen, direction, stack, top):  # pragma: no cover
+    """Push the unseen neighbours ``idx[ptr[v]:ptr[v + 1]]`` of ``v`` (parents: direction 0,
+    reached from a child; children: direction 1, reached from a parent); returns ``top``."""
+    for k in range(ptr[v], ptr[v + 1]):
+        u = idx[k]
+        if not flags[u] & seen:
+            flags[u] |= seen
+            stack[top] = 2 * u + direction
+            top += 1
+    return top
+
+
 @njit(cache=True, nogil=True)
-def _d_separated_packed(graph, query):  # pragma: no cover
+def d_separated_packed_kernel(graph, query):  # pragma: no cover
     # graph = [n, m, pred_ptr (n+1), pred_idx (m), succ_ptr (n+1), succ_idx (m)]
     # query = [len(xs), len(ys), xs..., ys..., zs...]
     n = graph[0]
@@ -31,11 +45,11 @@ def _d_separated_packed(graph, query):  # pragma: no cover
     xs = query[2:2 + nx_]
     ys = query[2 + nx_:2 + nx_ + ny_]
     zs = query[2 + nx_ + ny_:]
-    return _d_separated_kernel(pred_ptr, pred_idx, succ_ptr, succ_idx, xs, ys, zs)
+    return d_separated_kernel(pred_ptr, pred_idx, succ_ptr, succ_idx, xs, ys, zs)
 
 
 @njit(cache=True, nogil=True)
-def _d_separated_kernel(pred_ptr, pred_idx, succ_ptr, succ_idx, xs, ys, zs):  # pragma: no cover
+def d_separated_kernel(pred_ptr, pred_idx, succ_ptr, succ_idx, xs, ys, zs):  # pragma: no cover
     n = pred_ptr.shape[0] - 1
     flags = np.zeros(n, np.uint8)
     for z in zs:
@@ -74,67 +88,13 @@ def _d_separated_kernel(pred_ptr, pred_idx, succ_ptr, succ_idx, xs, ys, zs):  # 
                 continue
             if flags[v] & _IN_Y:
                 return False
-            for k in range(pred_ptr[v], pred_ptr[v + 1]):
-                p = pred_idx[k]
-                if not flags[p] & _SEEN_UP:
-                    flags[p] |= _SEEN_UP
-                    stack[top] = 2 * p
-                    top += 1
-            for k in range(succ_ptr[v], succ_ptr[v + 1]):
-                c = succ_idx[k]
-                if not flags[c] & _SEEN_DOWN:
-                    flags[c] |= _SEEN_DOWN
-                    stack[top] = 2 * c + 1
-                    top += 1
+            top = _visit(v, pred_ptr, pred_idx, flags, _SEEN_UP, 0, stack, top)
+            top = _visit(v, succ_ptr, succ_idx, flags, _SEEN_DOWN, 1, stack, top)
         else:
             if not flags[v] & _IN_Z:
                 if flags[v] & _IN_Y:
                     return False
-                for k in range(succ_ptr[v], succ_ptr[v + 1]):
-                    c = succ_idx[k]
-                    if not flags[c] & _SEEN_DOWN:
-                        flags[c] |= _SEEN_DOWN
-                        stack[top] = 2 * c + 1
-                        top += 1
+                top = _visit(v, succ_ptr, succ_idx, flags, _SEEN_DOWN, 1, stack, top)
             if flags[v] & _ANC_Z:
-                for k in range(pred_ptr[v], pred_ptr[v + 1]):
-                    p = pred_idx[k]
-                    if not flags[p] & _SEEN_UP:
-                        flags[p] |= _SEEN_UP
-                        stack[top] = 2 * p
-                        top += 1
+                top = _visit(v, pred_ptr, pred_idx, flags, _SEEN_UP, 0, stack, top)
     return True
-
-
-def d_separated_csr(pred_ptr: np.ndarray, pred_idx: np.ndarray, succ_ptr: np.ndarray,
-                    succ_idx: np.ndarray, xs: np.ndarray, ys: np.ndarray, zs: np.ndarray) -> bool:
-    """d-separation of index sets ``xs`` and ``ys`` given ``zs`` in a CSR-encoded DAG.
-
-    The sets must be disjoint int64 arrays of node indices (the caller checks).
-    Linear in the number of nodes and edges; each (node, direction) is pushed once.
-
-    Examples
-    --------
-    >>> ptr = np.array([0, 0, 0, 2]); idx = np.array([0, 1])       # 0 -> 2 <- 1
-    >>> sptr = np.array([0, 1, 2, 2]); sidx = np.array([2, 2])
-    >>> e = np.empty(0, np.int64)
-    >>> d_separated_csr(ptr, idx, sptr, sidx, np.array([0]), np.array([1]), e)
-    True
-    >>> d_separated_csr(ptr, idx, sptr, sidx, np.array([0]), np.array([1]), np.array([2]))
-    False
-    """
-    return bool(_d_separated_kernel(pred_ptr, pred_idx, succ_ptr, succ_idx, xs, ys, zs))
-
-
-def pack_graph(pred_ptr: np.ndarray, pred_idx: np.ndarray, succ_ptr: np.ndarray,
-               succ_idx: np.ndarray) -> np.ndarray:
-    """Pack CSR adjacency into one int64 array (one argument: less call overhead per query)."""
-    n = pred_ptr.shape[0] - 1
-    m = pred_idx.shape[0]
-    return np.concatenate([np.array([n, m], np.int64), pred_ptr, pred_idx, succ_ptr, succ_idx]
-                          ).astype(np.int64)
-
-
-def d_separated_packed(graph: np.ndarray, query: np.ndarray) -> bool:
-    """d-separation on a :func:`pack_graph` array; ``query = [|X|, |Y|, *X, *Y, *Z]`` (int64)."""
-    return _d_separated_packed(graph, query)

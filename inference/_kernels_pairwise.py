@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit, prange
-from pgm.inference._kernels_generic import sweep_key, uniform32, uniform64
+
+from pgm.inference._kernels_generic import record_index, sweep_key, uniform32, uniform64
+from pgm.inference.binary import BRACKET_BINS, BRACKET_XMAX
 
 # ---------------------------------------------------------------------- grids
 
@@ -66,29 +68,10 @@ def _grid_field(sc, frow, i, j, H, W, J, Jd, conn, periodic):
 # above the upper bound -1; only the rare uniform in between (about 0.1% of the
 # sites) computes ``p = 1 / (1 + exp(-x))`` exactly as before.  So the spins are
 # bit-identical to the plain ``exp`` path, at the cost of a table lookup.
-BRACKET_BINS = 1024
-BRACKET_XMAX = 16.0
-_BRACKET_MARGIN = 1e-5
+# (the table is pgm.inference.grid.bracket_table, the constants pgm.inference.binary's)
 _BX = np.float32(BRACKET_XMAX)
 _BINV = np.float32(BRACKET_BINS / (2.0 * BRACKET_XMAX))
 _BTOP = np.float32(BRACKET_BINS + 1)
-
-
-def bracket_table() -> np.ndarray:
-    """float32 ``(2 * (BRACKET_BINS + 2),)``: (lower, upper) bound of ``p(+1)`` per bin of
-    ``x = 2 beta f``; bin 0 is ``x < -XMAX``, bin ``BINS + 1`` is ``x >= XMAX``."""
-    nb, xm, m = BRACKET_BINS, BRACKET_XMAX, _BRACKET_MARGIN
-    edges = -xm + (2.0 * xm / nb) * np.arange(nb + 1)
-    sig = 1.0 / (1.0 + np.exp(-edges))
-    tab = np.empty((nb + 2, 2))
-    tab[0] = (-1.0, sig[0] + m)
-    tab[1:nb + 1, 0] = sig[:-1] - m
-    tab[1:nb + 1, 1] = sig[1:] + m
-    tab[nb + 1] = (sig[-1] - m, 2.0)
-    return np.ascontiguousarray(tab.ravel(), dtype=np.float32)
-
-
-BRACKET = bracket_table()
 
 
 @njit(cache=True, inline="always", fastmath=True)
@@ -226,11 +209,14 @@ def _fill_lut(lut, levels, J, Jd, conn, beta2):
 
 
 @njit(cache=True, inline="always")
-def _recorded(t, rec_from, thin):
-    """Index of the record taken after sweep ``t`` of the call, or -1."""
-    if t < rec_from or (t - rec_from + 1) % thin != 0:
-        return -1
-    return (t - rec_from + 1) // thin - 1
+def _first_column(i, col, conn, W):
+    """First column of row ``i`` in colour ``col`` of the checkerboard (``W``: none).
+
+    Two colours with 4 neighbours (``(i + j) % 2``), four with 8 (``(i % 2, j % 2)``).
+    """
+    if conn == 4:
+        return (i + col) & 1
+    return col & 1 if (i & 1) == (col >> 1) else W
 
 
 @njit(cache=True, inline="always")
@@ -276,7 +262,7 @@ def grid_gibbs(spins, field, field_idx, levels, J, Jd, conn, periodic, betas, se
     field takes few distinct values, ``levels`` holds them and ``field_idx`` (uint8
     ``(H, W)``) the level of each site: the conditionals then come from a table
     rebuilt when beta changes instead of one ``exp`` per site (size-0 ``field_idx``:
-    no table; then ``brk`` (:data:`BRACKET`) spares most ``exp`` calls).  Site
+    no table; then ``brk`` (:func:`~pgm.inference.grid.bracket_table`) spares most ``exp`` calls).  Site
     ``(i, j)`` in sweep ``t`` of chain ``c`` uses the uniform of counter ``i*W + j`` of
     stream ``(seed, c, sweep0 + t)``.
 
@@ -299,15 +285,12 @@ def grid_gibbs(spins, field, field_idx, levels, J, Jd, conn, periodic, betas, se
         if use_lut and beta2 != last_beta2:
             _fill_lut(lut, levels, J, Jd, conn, beta2)
             last_beta2 = beta2
-        rec = _recorded(t, rec_from, thin) if rec_any else -1
+        rec = record_index(t, rec_from, thin) if rec_any else -1
         for col in range(ncol):
             for r in prange(C * H):
                 c = r // H
                 i = r - c * H
-                if conn == 4:
-                    j0 = (i + col) & 1
-                else:
-                    j0 = col & 1 if (i & 1) == (col >> 1) else W
+                j0 = _first_column(i, col, conn, W)
                 key = sweep_key(seed, c, sweep0 + t)
                 sc = spins[c]
                 if j0 < W:
@@ -345,15 +328,12 @@ def grid_gibbs_chains(spins, field, field_idx, levels, J, Jd, conn, periodic, be
             key = sweep_key(seed, c, sweep0 + t)
             for col in range(ncol):
                 for i in range(H):
-                    if conn == 4:
-                        j0 = (i + col) & 1
-                    else:
-                        j0 = col & 1 if (i & 1) == (col >> 1) else W
+                    j0 = _first_column(i, col, conn, W)
                     if j0 < W:
                         _do_row(sc, i, j0, H, W, conn, periodic, mode, use_lut, field,
                                 field_idx, lut, J, Jd, beta2, key, brk, has_clamp, clamp,
                                 clamp_values)
-            rec = _recorded(t, rec_from, thin) if rec_any else -1
+            rec = record_index(t, rec_from, thin) if rec_any else -1
             if rec >= 0:
                 for i in range(H):
                     _record_row(sc[i], c, i, W, rec, counts, samples)
@@ -433,80 +413,6 @@ def grid_energy(spins, field, J, Jd, conn, periodic):
     return out
 
 
-@njit(cache=True)
-def spin_sums(x, y, conn):
-    """Integer sums of spin images ``x``, ``y`` (int8 ``(H, W)``, open boundary):
-    ``(sum x, sum x*y, sum over neighbour pairs x_i x_j)`` (4 or 8 neighbours)."""
-    H, W = x.shape
-    acc = np.zeros((H, 3), dtype=np.int64)
-    for i in prange(H):
-        a = np.int64(0)
-        b = np.int64(0)
-        p = np.int64(0)
-        for j in range(W):
-            v = np.int64(x[i, j])
-            a += v
-            b += v * np.int64(y[i, j])
-            if j + 1 < W:
-                p += v * np.int64(x[i, j + 1])
-            if i + 1 < H:
-                p += v * np.int64(x[i + 1, j])
-                if conn == 8:
-                    if j + 1 < W:
-                        p += v * np.int64(x[i + 1, j + 1])
-                    if j > 0:
-                        p += v * np.int64(x[i + 1, j - 1])
-        acc[i, 0] = a
-        acc[i, 1] = b
-        acc[i, 2] = p
-    return acc[:, 0].sum(), acc[:, 1].sum(), acc[:, 2].sum()
-
-
-@njit(cache=True)
-def fold_batch(bacc, size, total, bm_sum, bm_sq, with_means):
-    """Fold one batch of spin sums ``bacc`` (int32 ``(chains, H, W)``, ``size`` records)
-    into ``total += bacc.sum(0)`` and, with ``with_means``, the batch means of
-    ``P(+1)``: ``bm_sum += bm.sum(0)``, ``bm_sq += (bm**2).sum(0)`` with ``bm = (bacc /
-    size + 1) / 2`` (the same float64 operations, in the same order, as NumPy)."""
-    C, H, W = bacc.shape
-    fs = np.float64(size)
-    for i in prange(H):
-        for j in range(W):
-            t = np.int64(0)
-            for c in range(C):
-                t += bacc[c, i, j]
-            total[i, j] += t
-            if with_means:
-                bm = (np.float64(bacc[0, i, j]) / fs + 1.0) / 2.0
-                s1 = bm
-                s2 = bm * bm
-                for c in range(1, C):
-                    bm = (np.float64(bacc[c, i, j]) / fs + 1.0) / 2.0
-                    s1 += bm
-                    s2 += bm * bm
-                bm_sum[i, j] += s1
-                bm_sq[i, j] += s2
-
-
-@njit(cache=True)
-def finish_marginals(total, denom, y, bm_sum, bm_sq, k, p, mpm, stderr):
-    """``p = (total / denom + 1) / 2``, the MPM image (``y`` on a tie) and, if
-    ``stderr.size``, ``sqrt(max(bm_sq - bm_sum**2 / k, 0) / (k - 1) / k)``."""
-    H, W = total.shape
-    fd = np.float64(denom)
-    fk = np.float64(k)
-    fk1 = np.float64(k - 1)
-    err = stderr.size > 0
-    for i in prange(H):
-        for j in range(W):
-            pv = (np.float64(total[i, j]) / fd + 1.0) / 2.0
-            p[i, j] = pv
-            mpm[i, j] = 1 if pv > 0.5 else (-1 if pv < 0.5 else y[i, j])
-            if err:
-                var = max(bm_sq[i, j] - bm_sum[i, j] * bm_sum[i, j] / fk, 0.0) / fk1
-                stderr[i, j] = np.sqrt(var / fk)
-
-
 @njit(cache=True, inline="always")
 def _icm_site(sc, i, j, f):
     """Set spin (i, j) to the sign of ``f``: (changed, energy change)."""
@@ -523,10 +429,7 @@ def _icm_site(sc, i, j, f):
 @njit(cache=True, inline="always")
 def _icm_row(sc, field, i, col, H, W, J, Jd, conn, periodic, clamp, has_clamp):
     """ICM on the sites of colour ``col`` in row ``i``: (number changed, energy change)."""
-    if conn == 4:
-        j0 = (i + col) & 1
-    else:
-        j0 = col & 1 if (i & 1) == (col >> 1) else W
+    j0 = _first_column(i, col, conn, W)
     frow = field[i]
     changed = 0
     delta = 0.0
@@ -570,6 +473,15 @@ def _icm_row(sc, field, i, col, H, W, J, Jd, conn, periodic, clamp, has_clamp):
     return changed, delta
 
 
+@njit(cache=True, inline="always")
+def _icm_chain_row(spins, field, r, col, J, Jd, conn, periodic, clamp, has_clamp):
+    """:func:`_icm_row` on row ``r`` of the stacked chains ``(chains * H)`` of ``spins``."""
+    C, H, W = spins.shape
+    c = r // H
+    return _icm_row(spins[c], field, r - c * H, col, H, W, J, Jd, conn, periodic, clamp,
+                    has_clamp)
+
+
 @njit(cache=True, parallel=True)
 def grid_icm(spins, field, J, Jd, conn, periodic, clamp, max_sweeps, e0, energies):
     """Checkerboard ICM on spins ``(chains, H, W)`` in place, rows in parallel.
@@ -589,10 +501,8 @@ def grid_icm(spins, field, J, Jd, conn, periodic, clamp, max_sweeps, e0, energie
         changed = 0
         for col in range(ncol):
             for r in prange(C * H):
-                c = r // H
-                i = r - c * H
-                n_ch, d = _icm_row(spins[c], field, i, col, H, W, J, Jd, conn, periodic, clamp,
-                                   has_clamp)
+                n_ch, d = _icm_chain_row(spins, field, r, col, J, Jd, conn, periodic, clamp,
+                                         has_clamp)
                 changed_rows[r] = n_ch
                 delta_rows[r] = d
             changed += changed_rows.sum()
@@ -614,10 +524,8 @@ def grid_icm_serial(spins, field, J, Jd, conn, periodic, clamp, max_sweeps, e0, 
         changed = 0
         for col in range(ncol):
             for r in range(C * H):
-                c = r // H
-                i = r - c * H
-                n_ch, d = _icm_row(spins[c], field, i, col, H, W, J, Jd, conn, periodic, clamp,
-                                   has_clamp)
+                n_ch, d = _icm_chain_row(spins, field, r, col, J, Jd, conn, periodic, clamp,
+                                         has_clamp)
                 changed += n_ch
                 e += d
         energies[t] = e
@@ -635,6 +543,14 @@ def _csr_field(sc, v, h, indptr, indices, data):
     for e in range(indptr[v], indptr[v + 1]):
         f += data[e] * sc[indices[e]]
     return f
+
+
+@njit(cache=True, inline="always")
+def _csr_update(sc, v, h, indptr, indices, data, beta2, key):
+    """Heat-bath draw of spin ``v`` with counter ``v`` of stream ``key``."""
+    f = _csr_field(sc, v, h, indptr, indices, data)
+    p = 1.0 / (1.0 + np.exp(-beta2 * f))
+    sc[v] = 1 if uniform64(key, v) < p else -1
 
 
 @njit(cache=True, parallel=True)
@@ -662,11 +578,9 @@ def csr_gibbs(spins, h, indptr, indices, data, col_ptr, col_vars, betas, seed, s
                 c = w // size
                 v = col_vars[start + w - c * size]
                 sc = spins[c]
-                f = _csr_field(sc, v, h, indptr, indices, data)
-                p = 1.0 / (1.0 + np.exp(-beta2 * f))
-                sc[v] = 1 if uniform64(keys[c], v) < p else -1
-        if t >= n_burn and (t - n_burn + 1) % thin == 0:
-            r = (t - n_burn + 1) // thin - 1
+                _csr_update(sc, v, h, indptr, indices, data, beta2, keys[c])
+        r = record_index(t, n_burn, thin)
+        if r >= 0:
             for c in prange(C):
                 for v in range(spins.shape[1]):
                     out[c, r, v] = spins[c, v]
@@ -686,11 +600,9 @@ def csr_gibbs_chains(spins, h, indptr, indices, data, col_ptr, col_vars, betas, 
             key = sweep_key(seed, c, sweep0 + t)
             for q in range(col_vars.shape[0]):
                 v = col_vars[q]
-                f = _csr_field(sc, v, h, indptr, indices, data)
-                p = 1.0 / (1.0 + np.exp(-beta2 * f))
-                sc[v] = 1 if uniform64(key, v) < p else -1
-            if t >= n_burn and (t - n_burn + 1) % thin == 0:
-                r = (t - n_burn + 1) // thin - 1
+                _csr_update(sc, v, h, indptr, indices, data, beta2, key)
+            r = record_index(t, n_burn, thin)
+            if r >= 0:
                 for v in range(sc.shape[0]):
                     out[c, r, v] = sc[v]
 

@@ -22,12 +22,14 @@ from dataclasses import dataclass, field
 import networkx as nx
 import numpy as np
 
-from pgm.exceptions import EvidenceError, UnknownVariableError
+from pgm.evidence import normalize_evidence
+from pgm.exceptions import EvidenceError, ParameterError, UnknownVariableError
 
-__all__ = ["CompiledModel", "compile_model", "as_factor_graph", "resolve_seed", "ParameterError"]
+# re-exported until models import pgm.validation
+from pgm.validation import check_positive_int, resolve_seed
 
-
-from pgm.exceptions import ParameterError  # noqa: E402  (re-exported: defined in the core)
+__all__ = ["CompiledModel", "compile_model", "as_factor_graph", "variable_order",
+           "resolve_seed", "check_positive_int", "ParameterError"]
 
 
 def as_factor_graph(model):
@@ -40,19 +42,6 @@ def as_factor_graph(model):
     if isinstance(model, BayesianNetwork) or hasattr(model, "to_factor_graph"):
         return model.to_factor_graph()
     raise ParameterError(f"expected a FactorGraph or BayesianNetwork, got {type(model).__name__}")
-
-
-def resolve_seed(seed: int | np.random.SeedSequence | None) -> int:
-    """A 64-bit integer seed; ``None`` draws fresh entropy."""
-    if seed is None:
-        return int(np.random.SeedSequence().generate_state(1, dtype=np.uint64)[0])
-    if isinstance(seed, np.random.SeedSequence):
-        return int(seed.generate_state(1, dtype=np.uint64)[0])
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
-        raise ParameterError(f"seed must be an integer or None, got {seed!r}")
-    if seed < 0:
-        raise ParameterError(f"seed must be non-negative, got {seed}")
-    return int(seed) & 0xFFFFFFFFFFFFFFFF
 
 
 def _state_dtype(max_card: int) -> np.dtype:
@@ -168,8 +157,9 @@ class CompiledModel:
     # -------------------------------------------------------------- evidence
     def split_evidence(self, evidence: Mapping[Hashable, int] | None
                        ) -> tuple[dict, np.ndarray, np.ndarray]:
-        """Validate evidence; return ``(evidence, clamped positions, values)``."""
-        ev = self.source.check_evidence(evidence)
+        """Validate evidence (state names or indices, see :func:`pgm.evidence.normalize_evidence`);
+        return ``(evidence as {variable: state index}, clamped positions, values)``."""
+        ev = normalize_evidence(self.source, evidence)
         pos = np.array([self.index[v] for v in ev], dtype=np.int64)
         val = np.array(list(ev.values()), dtype=np.int64)
         return ev, pos, val
@@ -378,15 +368,6 @@ def compile_model(model) -> CompiledModel:
     arrays = (card, vf_ptr, vf_fac, vf_stride, f_ptr, f_vars, f_stride, tab, tab_off)
     return CompiledModel(variables, index, card, arrays, fg,
                          _state_dtype(int(card.max()) if card.size else 1))
-
-
-def check_positive_int(name: str, value, minimum: int = 1) -> int:
-    """Validate an integer parameter, naming it in the error."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise ParameterError(f"{name} must be an integer, got {value!r}")
-    if value < minimum:
-        raise ParameterError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
 
 
 def variable_order(cm: CompiledModel, order: Sequence[Hashable] | None, free: np.ndarray

@@ -18,16 +18,16 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from pgm.inference.compiled import (
-    CompiledModel,
-    ParameterError,
-    check_positive_int,
-    compile_model,
-    resolve_seed,
-    variable_order,
-)
 
-from pgm.exceptions import EvidenceError
+from pgm.exceptions import EvidenceError, ParameterError
+from pgm.inference.compiled import CompiledModel, compile_model, variable_order
+from pgm.validation import (
+    check_choice,
+    check_float,
+    check_nonnegative_int,
+    check_positive_int,
+    resolve_seed,
+)
 
 __all__ = ["GibbsResult", "AnnealResult", "gibbs_sample", "anneal", "geometric_schedule", "SCANS"]
 
@@ -108,26 +108,19 @@ class GibbsResult:
 
 
 def check_sampling_args(n_samples, chains, burn_in, thin, scan, beta) -> tuple[int, int, int, int]:
-    """Validate the common sampler parameters (raise :class:`PGMError` naming the culprit)."""
-    n_samples = check_positive_int("n_samples", n_samples, 1)
-    chains = check_positive_int("chains", chains, 1)
-    burn_in = check_positive_int("burn_in", burn_in, 0)
-    thin = check_positive_int("thin", thin, 1)
-    if scan not in SCANS:
-        raise ParameterError(f"scan must be one of {SCANS}, got {scan!r}")
+    """Validate the common sampler parameters (:class:`ParameterError` naming the culprit)."""
+    n_samples = check_positive_int("n_samples", n_samples)
+    chains = check_positive_int("chains", chains)
+    burn_in = check_nonnegative_int("burn_in", burn_in)
+    thin = check_positive_int("thin", thin)
+    check_choice("scan", scan, SCANS)
     check_beta(beta)
     return n_samples, chains, burn_in, thin
 
 
 def check_beta(beta) -> float:
-    """Validate an inverse temperature."""
-    try:
-        b = float(beta)
-    except (TypeError, ValueError):
-        raise ParameterError(f"beta must be a positive number, got {beta!r}") from None
-    if not (np.isfinite(b) and b > 0):
-        raise ParameterError(f"beta must be a positive finite number, got {beta!r}")
-    return b
+    """Validate an inverse temperature: a finite number > 0 (NaN refused)."""
+    return check_float("beta", beta, minimum=0, include_minimum=False)
 
 
 def use_site_parallel(chains: int, n_free: int, n_colours: int) -> bool:
@@ -220,9 +213,9 @@ def gibbs_sample(model, n_samples: int = 1000, *, chains: int = 4, burn_in: int 
     from pgm.inference.pairwise import PairwiseBinaryModel
 
     if isinstance(model, PairwiseBinaryModel):
-        from pgm.inference.pairwise import _gibbs_pairwise_model
+        from pgm.inference.pairwise import gibbs_pairwise_model
 
-        return _gibbs_pairwise_model(model, n_samples, chains=chains, burn_in=burn_in, thin=thin,
+        return gibbs_pairwise_model(model, n_samples, chains=chains, burn_in=burn_in, thin=thin,
                                      scan=scan, evidence=evidence, seed=seed, initial=initial,
                                      return_samples=return_samples, beta=float(beta))
     from pgm.inference import _kernels_generic as K
@@ -253,12 +246,12 @@ def gibbs_sample(model, n_samples: int = 1000, *, chains: int = 4, burn_in: int 
             K.gibbs_chains(cm.arrays, x, free_order, code, useed, sweep0, n_burn, n_rec, thin,
                            betas, out, status)
 
-    return _drive(cm.variables, cm.cardinalities, run, x, n_samples, burn_in, thin,
+    return drive(cm.variables, cm.cardinalities, run, x, n_samples, burn_in, thin,
                   return_samples, cm.state_dtype, status, ev, scan, chains, seed,
                   values_of_state=None)
 
 
-def _drive(variables, card, run, x, n_samples, burn_in, thin, return_samples, dtype, status, ev,
+def drive(variables, card, run, x, n_samples, burn_in, thin, return_samples, dtype, status, ev,
            scan, chains, seed, values_of_state) -> GibbsResult:
     """Run the sampler ``run(x, sweep0, n_burn, n_rec, out)`` and assemble a :class:`GibbsResult`.
 
@@ -369,9 +362,9 @@ def geometric_schedule(t_start: float = 5.0, t_end: float = 0.05, n_sweeps: int 
     >>> geometric_schedule(4.0, 1.0, 3).tolist()
     [4.0, 2.0, 1.0]
     """
-    n_sweeps = check_positive_int("n_sweeps", n_sweeps, 1)
-    if not (t_start > 0 and t_end > 0 and np.isfinite(t_start) and np.isfinite(t_end)):
-        raise ParameterError(f"temperatures must be positive and finite, got {t_start}, {t_end}")
+    n_sweeps = check_positive_int("n_sweeps", n_sweeps)
+    t_start = check_float("t_start", t_start, minimum=0, include_minimum=False)
+    t_end = check_float("t_end", t_end, minimum=0, include_minimum=False)
     return np.geomspace(float(t_start), float(t_end), n_sweeps)
 
 
@@ -421,9 +414,9 @@ def anneal(model, schedule: Sequence[float] | None = None, *, chains: int = 1,
     from pgm.inference.pairwise import PairwiseBinaryModel
 
     if isinstance(model, PairwiseBinaryModel):
-        from pgm.inference.pairwise import _anneal_pairwise_model
+        from pgm.inference.pairwise import anneal_pairwise_model
 
-        return _anneal_pairwise_model(model, temps, chains=chains, evidence=evidence, seed=seed,
+        return anneal_pairwise_model(model, temps, chains=chains, evidence=evidence, seed=seed,
                                       initial=initial)
     from pgm.inference import _kernels_generic as K
 

@@ -13,14 +13,10 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from pgm.inference.compiled import (
-    check_positive_int,
-    compile_model,
-    resolve_seed,
-    variable_order,
-)
 
 from pgm.exceptions import EvidenceError
+from pgm.inference.compiled import compile_model, variable_order
+from pgm.validation import check_positive_int, resolve_seed
 
 __all__ = ["IcmResult", "icm", "icm_map"]
 
@@ -104,9 +100,9 @@ def icm(model, initial=None, *, max_sweeps: int = 100, seed: int | None = None,
     from pgm.inference.pairwise import PairwiseBinaryModel
 
     if isinstance(model, PairwiseBinaryModel):
-        from pgm.inference.pairwise import _icm_pairwise_model
+        from pgm.inference.pairwise import icm_pairwise_model
 
-        return _icm_pairwise_model(model, initial, max_sweeps=max_sweeps, seed=seed,
+        return icm_pairwise_model(model, initial, max_sweeps=max_sweeps, seed=seed,
                                    evidence=evidence, restarts=restarts)
     from pgm.inference import _kernels_generic as K
 

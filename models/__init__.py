@@ -6,7 +6,10 @@
   :mod:`pgm.models.rbm_likelihood`: exact and AIS log Z; :mod:`pgm.models.tiles`.
 * :mod:`pgm.models.autoencoder`, :mod:`pgm.models.classifier`, :mod:`pgm.models.convnet`:
   (denoising) autoencoders, the pretrainable one-hidden-layer classifier, the Problem 1
-  CNN; :mod:`pgm.models.experiments`: the digit-modelling study (``pgm experiments``).
+  CNN.
+* :mod:`pgm.models.studies`: applications with a report (``pgm demo``, the
+  digit-modelling study of ``pgm experiments``); :mod:`pgm.models.testing`:
+  Hypothesis strategies (``rbms``).
 """
 
 from pgm.models.ising import METHODS, DenoiseResult, IsingDenoiser
@@ -15,12 +18,12 @@ __all__: list[str] = []
 __all__ += ["IsingDenoiser", "DenoiseResult", "METHODS"]
 
 # RBM names load on first use: pgm.models.rbm imports scikit-learn (about a second)
-_RBM_NAMES = {"RBM": "rbm", "BernoulliRBM": "rbm", "TrainingDivergedError": "rbm",
+_RBM_NAMES = {"RBM": "rbm", "BernoulliRBM": "rbm",
               "exact_log_partition": "rbm_likelihood", "ais_log_partition": "rbm_likelihood",
               "average_log_likelihood": "rbm_likelihood",
               "Autoencoder": "autoencoder", "DenoisingAutoencoder": "autoencoder",
-              "MLPClassifier": "classifier", "ConvNet": "convnet",
-              "run_digits_study": "experiments"}
+              "PretrainableClassifier": "classifier", "ConvNet": "convnet",
+              "run_digits_study": "studies.digits"}
 __all__ += list(_RBM_NAMES)
 
 

@@ -14,9 +14,8 @@ optional ``checkpoint`` file rewritten atomically after every epoch (parameters,
 momentum buffers, history) from which ``resume=True`` continues exactly as an
 uninterrupted run would.
 
-This module also holds the ``.npz`` helpers :func:`write_model_npz` and
-:func:`read_model_npz` shared with :mod:`pgm.models.classifier` and
-:mod:`pgm.models.convnet`.
+Training, checkpoints and the estimator conventions come from
+:mod:`pgm.models._training` (shared with the RBM, the classifier and the CNN).
 
 Examples
 --------
@@ -31,198 +30,29 @@ from __future__ import annotations
 
 import math
 import os
-import sys
-import time
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-from pgm.models.rbm import _expit, _softplus, check_data
 
-from pgm.exceptions import ModelLoadError, ParameterError
-from pgm.files import read_npz_model, write_npz_model
+from pgm._math import expit, softplus
+from pgm.exceptions import ModelLoadError
+from pgm.models._training import (
+    TrainableEstimator,
+    check_sgd_params,
+    minibatches,
+    read_model_npz,
+    restore_training_state,
+    resume_state,
+    save_training_state,
+    train_epochs,
+)
+from pgm.models.rbm import check_data
+from pgm.validation import check_float
 
-__all__ = ["Autoencoder", "DenoisingAutoencoder", "AE_HISTORY_KEYS", "read_model_npz",
-           "write_model_npz", "velocity_arrays", "restore_velocity", "resume_state",
-           "save_training_state", "restore_training_state"]
-
-FORMAT_VERSION = 1
+__all__ = ["Autoencoder", "DenoisingAutoencoder", "AE_HISTORY_KEYS"]
 
 #: per-epoch history columns of the autoencoders
 AE_HISTORY_KEYS = ("epoch", "train_recon", "val_recon", "seconds")
-
-
-# ------------------------------------------------------------------ npz files
-def write_model_npz(path: str | os.PathLike, arrays: Mapping[str, np.ndarray],
-                    meta: dict) -> Path:
-    """Write ``arrays`` plus JSON ``meta`` (:func:`pgm.files.write_npz_model`)."""
-    return write_npz_model(path, arrays, meta)
-
-
-def read_model_npz(path: str | os.PathLike, fmt: str, required: tuple[str, ...]
-                   ) -> tuple[dict[str, np.ndarray], dict]:
-    """Read a file of :func:`write_model_npz` (:func:`pgm.files.read_npz_model`)."""
-    return read_npz_model(path, fmt, required, version=FORMAT_VERSION)
-
-
-def seed_from(random_state) -> int:
-    """An integer seed from ``random_state`` (int, None, Generator, RandomState)."""
-    from pgm.models.rbm import _seed_from
-
-    return _seed_from(random_state)
-
-
-def check_hyper(obj, ints: tuple[str, ...], floats: tuple[str, ...]) -> None:
-    """Validate positive integers and finite non-negative floats; momentum in [0, 1)."""
-    from pgm.inference.compiled import check_positive_int
-
-    for name in ints:
-        check_positive_int(name, getattr(obj, name), 0 if name == "n_epochs" else 1)
-    for name in floats:
-        val = getattr(obj, name)
-        if not (isinstance(val, (int, float, np.integer, np.floating)) and math.isfinite(val)
-                and val >= 0):
-            raise ParameterError(f"{name} must be a finite number >= 0, got {val!r}")
-    mu = getattr(obj, "momentum", 0.0)
-    if not 0 <= mu < 1:
-        raise ParameterError(f"momentum must be in [0, 1), got {mu!r}")
-    if str(getattr(obj, "dtype", "float32")) not in ("float32", "float64"):
-        raise ParameterError(f"dtype must be 'float32' or 'float64', got {obj.dtype!r}")
-
-
-def velocity_arrays(names: tuple[str, ...], velocity: list[np.ndarray]) -> dict[str, np.ndarray]:
-    """The momentum buffers as ``.npz`` arrays ``velocity_<name>`` (for checkpoints).
-
-    Examples
-    --------
-    >>> sorted(velocity_arrays(("W", "b"), [np.zeros((2, 2)), np.zeros(2)]))
-    ['velocity_W', 'velocity_b']
-    """
-    return {f"velocity_{n}": v for n, v in zip(names, velocity)}
-
-
-def restore_velocity(arrays: Mapping[str, np.ndarray], names: tuple[str, ...],
-                     params: list[np.ndarray], path: str | os.PathLike) -> list[np.ndarray]:
-    """Momentum buffers read from ``arrays`` (zeros where a file has none, as older ones).
-
-    Raises :class:`~pgm.exceptions.ModelLoadError` when a buffer's shape differs from
-    its parameter's.
-
-    Examples
-    --------
-    >>> v = restore_velocity({"velocity_W": np.ones((2, 2))}, ("W", "b"),
-    ...                      [np.zeros((2, 2)), np.zeros(2)], "m.npz")
-    >>> [float(a.sum()) for a in v]
-    [4.0, 0.0]
-    """
-    out = []
-    for n, p in zip(names, params):
-        u = arrays.get(f"velocity_{n}")
-        u = np.zeros_like(p) if u is None else np.array(u, dtype=p.dtype)
-        if u.shape != p.shape:
-            raise ModelLoadError(f"{path}: velocity_{n} has shape {u.shape}, expected {p.shape}")
-        out.append(u)
-    return out
-
-
-def save_training_state(model, path: str | os.PathLike, array_names: tuple[str, ...],
-                        param_names: tuple[str, ...], **extra_meta) -> Path:
-    """Write an SGD-trained model to ``.npz`` (atomic, no pickle): its ``params`` under
-    ``array_names``, their momentum buffers, the hyperparameters ``param_names``, seed,
-    epoch counter, history and ``extra_meta`` (the autoencoders, the classifier and the
-    CNN share this layout; :func:`restore_training_state` reads the training part back).
-
-    Examples
-    --------
-    >>> import tempfile, os
-    >>> ae = Autoencoder(3, n_epochs=1, random_state=0).fit(np.eye(4))
-    >>> path = save_training_state(ae, os.path.join(tempfile.mkdtemp(), "ae.npz"),
-    ...                            ("W", "hidden_bias", "U", "visible_bias"), ("n_hidden",))
-    >>> Autoencoder.load(path).epoch_
-    1
-    """
-    model._fitted()
-    meta: dict[str, Any] = {
-        "format": model._format, "version": FORMAT_VERSION, "seed": int(model.seed_),
-        "epoch": int(model.epoch_), "params": {k: getattr(model, k) for k in param_names},
-        "history": {k: [float(x) for x in v] for k, v in model.history_.items()}, **extra_meta}
-    return write_model_npz(path, {**dict(zip(array_names, model.params)),
-                                  **velocity_arrays(array_names, model.velocity_)}, meta)
-
-
-def restore_training_state(model, arrays: Mapping[str, np.ndarray], meta: dict,
-                           array_names: tuple[str, ...], history_keys: tuple[str, ...],
-                           path: str | os.PathLike) -> None:
-    """Set ``velocity_``, ``seed_``, ``epoch_`` and ``history_`` of a freshly loaded
-    ``model`` (its parameters already set) from a file of :func:`save_training_state`.
-
-    Examples
-    --------
-    >>> ae = Autoencoder(2, n_epochs=1, random_state=0).fit(np.eye(3))
-    >>> restore_training_state(ae, {}, {"epoch": 4, "history": {"epoch": [1, 2, 3, 4]}},
-    ...                        ("W", "hidden_bias", "U", "visible_bias"), ("epoch",), "m.npz")
-    >>> ae.epoch_, ae.history_["epoch"], float(ae.velocity_[0].sum())
-    (4, [1.0, 2.0, 3.0, 4.0], 0.0)
-    """
-    model.velocity_ = restore_velocity(arrays, array_names, model.params, path)
-    model.seed_ = int(meta.get("seed", 0))
-    model.epoch_ = int(meta.get("epoch", 0))
-    hist = meta.get("history") or {}
-    model.history_ = {k: [float(x) for x in hist.get(k, [])] for k in history_keys}
-
-
-def resume_state(model, n_features: int, params: tuple[str, ...], state: tuple[str, ...]) -> bool:
-    """Continue ``model`` from its ``checkpoint`` file when ``model.resume`` is set and it exists.
-
-    The file is read with ``type(model).load``; every hyperparameter in ``params``
-    except ``n_epochs`` must match ``model``'s (a resumed run must be the run that was
-    interrupted), as must the number of input features and an integer
-    ``random_state``.  The attributes ``state`` (weights, momentum buffers, seed,
-    epoch counter, history) are then copied into ``model``.  Returns True when it
-    resumed, False when training should start afresh.
-
-    Raises :class:`~pgm.exceptions.ParameterError` or
-    :class:`~pgm.exceptions.CardinalityError` for a checkpoint of another run.
-
-    Examples
-    --------
-    >>> ae = Autoencoder(3, checkpoint="no-such-file.npz", resume=True)
-    >>> resume_state(ae, 5, ("n_hidden",), ("W",))
-    False
-    """
-    from pgm.exceptions import CardinalityError
-
-    path = getattr(model, "checkpoint", None)
-    if not (getattr(model, "resume", False) and path and Path(path).exists()):
-        return False
-    saved = type(model).load(path)
-    for name in params:
-        if name == "n_epochs":
-            continue
-        mine, theirs = getattr(model, name), getattr(saved, name)
-        if (str(mine) != str(theirs)) if name == "dtype" else (mine != theirs):
-            raise ParameterError(f"checkpoint {path} was written with {name}={theirs!r}, this "
-                                 f"model has {name}={mine!r}; resume with the same settings "
-                                 "or delete the checkpoint")
-    if saved.n_features_in_ != n_features:
-        raise CardinalityError(f"checkpoint {path} has {saved.n_features_in_} input features "
-                               f"but the data has {n_features} columns")
-    rs = model.random_state
-    if isinstance(rs, (int, np.integer)) and not isinstance(rs, bool) and int(rs) != saved.seed_:
-        raise ParameterError(f"checkpoint {path} was written with random_state={saved.seed_}, "
-                             f"this model has random_state={rs}")
-    for name in state:
-        setattr(model, name, getattr(saved, name))
-    return True
-
-
-def progress(total: int, desc: str, verbose: bool):
-    """A tqdm bar over minibatches, shown only when ``verbose`` and on a terminal."""
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=desc, leave=False, unit="batch",
-                disable=not (verbose and sys.stderr.isatty()))
 
 
 # ------------------------------------------------------------------- model
@@ -230,10 +60,10 @@ _PARAMS = ("n_hidden", "learning_rate", "momentum", "batch_size", "n_epochs", "s
            "weight_decay", "dropout", "dtype", "monitor_size")
 _ARRAYS = ("W", "hidden_bias", "U", "visible_bias")
 #: attributes a checkpoint restores
-_STATE = ("W", "hidden_bias", "U", "visible_bias", "velocity_", "seed_", "epoch_", "history_")
+_STATE = ("W_", "hidden_bias_", "U_", "visible_bias_", "velocity_", "seed_", "epoch_", "history_")
 
 
-class Autoencoder:
+class Autoencoder(TrainableEstimator):
     """One-hidden-layer autoencoder (sigmoid units, cross-entropy loss), SGD with momentum.
 
     Parameters
@@ -257,6 +87,7 @@ class Autoencoder:
     verbose : bool
         Progress bar on a terminal.
     random_state : int, None or Generator
+        Seed of the run (:func:`pgm.validation.resolve_seed`; kept in ``seed_``).
     checkpoint : path, optional
         File rewritten atomically after every epoch (parameters, momentum buffers,
         seed, history).
@@ -266,8 +97,12 @@ class Autoencoder:
 
     Attributes
     ----------
-    W, hidden_bias, U, visible_bias : arrays
-        Encoder ``(D, P)``, ``c``, decoder ``(P, D)``, ``b``.
+    W_, hidden_bias_, U_, visible_bias_ : arrays
+        Encoder ``(D, P)``, ``c``, decoder ``(P, D)``, ``b`` (also readable without the
+        underscore: ``W``, ``hidden_bias``, ``U``, ``visible_bias``).
+    velocity_ : list of arrays
+        Momentum buffers, one per parameter.
+    seed_, epoch_ : int
     history_ : dict of lists
         :data:`AE_HISTORY_KEYS`, one entry per epoch; ``*_recon`` in nats per image.
 
@@ -280,11 +115,11 @@ class Autoencoder:
     """
 
     _format = "pgm-autoencoder"
-    _default_dropout = 0.0
+    _fitted_attr = "W_"
 
     def __init__(self, n_hidden: int = 100, *, learning_rate: float = 0.1,
                  momentum: float = 0.5, batch_size: int = 20, n_epochs: int = 10,
-                 sigma: float = 0.1, weight_decay: float = 0.0, dropout: float | None = None,
+                 sigma: float = 0.1, weight_decay: float = 0.0, dropout: float = 0.0,
                  dtype: str = "float32", monitor_size: int = 1000, verbose: bool = False,
                  random_state=None, checkpoint: str | os.PathLike | None = None,
                  resume: bool = False) -> None:
@@ -295,7 +130,7 @@ class Autoencoder:
         self.n_epochs = n_epochs
         self.sigma = sigma
         self.weight_decay = weight_decay
-        self.dropout = self._default_dropout if dropout is None else dropout
+        self.dropout = dropout
         self.dtype = dtype
         self.monitor_size = monitor_size
         self.verbose = verbose
@@ -309,42 +144,55 @@ class Autoencoder:
 
     # -------------------------------------------------------------- state
     def _check_params(self) -> None:
-        check_hyper(self, ("n_hidden", "batch_size", "n_epochs", "monitor_size"),
-                    ("learning_rate", "sigma", "weight_decay"))
-        if not (isinstance(self.dropout, (int, float)) and 0 <= self.dropout < 1):
-            raise ParameterError(f"dropout must be in [0, 1), got {self.dropout!r}")
-
-    @property
-    def _dt(self) -> np.dtype:
-        return np.dtype(str(self.dtype))
+        check_sgd_params(self, ("n_hidden", "batch_size", "n_epochs", "monitor_size"),
+                         ("learning_rate", "sigma", "weight_decay"))
+        check_float("dropout", self.dropout, minimum=0, maximum=1, include_maximum=False)
 
     def _init_state(self, D: int) -> None:
-        self.seed_ = seed_from(self.random_state)
+        self.seed_ = self._resolve_seed()
         rng = np.random.default_rng([self.seed_, 0])
         P, dt = int(self.n_hidden), self._dt
-        self.W = rng.normal(0.0, self.sigma, (D, P)).astype(dt)
-        self.U = rng.normal(0.0, self.sigma, (P, D)).astype(dt)
-        self.hidden_bias = np.zeros(P, dt)
-        self.visible_bias = np.zeros(D, dt)
+        self.W_ = rng.normal(0.0, self.sigma, (D, P)).astype(dt)
+        self.U_ = rng.normal(0.0, self.sigma, (P, D)).astype(dt)
+        self.hidden_bias_ = np.zeros(P, dt)
+        self.visible_bias_ = np.zeros(D, dt)
         self.velocity_ = [np.zeros_like(p) for p in self.params]
         self.epoch_ = 0
         self.history_ = {k: [] for k in AE_HISTORY_KEYS}
 
     @property
     def params(self) -> list[np.ndarray]:
-        """``[W, hidden_bias, U, visible_bias]`` (the arrays, not copies)."""
-        return [self.W, self.hidden_bias, self.U, self.visible_bias]
+        """``[W_, hidden_bias_, U_, visible_bias_]`` (the arrays, not copies)."""
+        return [self.W_, self.hidden_bias_, self.U_, self.visible_bias_]
 
-    def _fitted(self) -> None:
-        if "W" not in self.__dict__:
-            from sklearn.exceptions import NotFittedError
+    @property
+    def W(self) -> np.ndarray:
+        """The encoder weights :attr:`W_` ``(D, P)``."""
+        self._fitted()
+        return self.W_
 
-            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit first")
+    @property
+    def hidden_bias(self) -> np.ndarray:
+        """:attr:`hidden_bias_` ``(P,)``."""
+        self._fitted()
+        return self.hidden_bias_
+
+    @property
+    def U(self) -> np.ndarray:
+        """The decoder weights :attr:`U_` ``(P, D)``."""
+        self._fitted()
+        return self.U_
+
+    @property
+    def visible_bias(self) -> np.ndarray:
+        """:attr:`visible_bias_` ``(D,)``."""
+        self._fitted()
+        return self.visible_bias_
 
     @property
     def n_visible(self) -> int:
         self._fitted()
-        return self.W.shape[0]
+        return self.W_.shape[0]
 
     @property
     def n_features_in_(self) -> int:
@@ -358,17 +206,17 @@ class Autoencoder:
     def transform(self, X) -> np.ndarray:
         """Hidden activations ``sigmoid(X W + c)``."""
         X = self._x(X)
-        return _expit(X @ self.W + self.hidden_bias)
+        return expit(X @ self.W_ + self.hidden_bias_)
 
     def reconstruct(self, X) -> np.ndarray:
         """``sigmoid(h U + b)`` of the clean input."""
-        return _expit(self.transform(X) @ self.U + self.visible_bias)
+        return expit(self.transform(X) @ self.U_ + self.visible_bias_)
 
     def reconstruction_error(self, X) -> np.ndarray:
         """Cross-entropy of the reconstruction per row (nats, float64, clean input)."""
         X = self._x(X)
-        x = (self.transform(X) @ self.U + self.visible_bias).astype(np.float64)
-        return (_softplus(x) - X * x).sum(axis=1)
+        x = (self.transform(X) @ self.U_ + self.visible_bias_).astype(np.float64)
+        return (softplus(x) - X * x).sum(axis=1)
 
     def loss_and_grad(self, X, X_in=None) -> tuple[float, list[np.ndarray]]:
         """Mean cross-entropy over rows of ``X`` reconstructed from ``X_in`` (default ``X``)
@@ -385,13 +233,13 @@ class Autoencoder:
         X = self._x(X)
         Xi = X if X_in is None else self._x(X_in, "X_in")
         n = X.shape[0]
-        h = _expit(Xi @ self.W + self.hidden_bias)
-        x = h @ self.U + self.visible_bias
-        loss = float((_softplus(x.astype(np.float64)) - X * x).sum() / n)
-        dx = ((_expit(x) - X) / n).astype(self._dt)          # d loss / d logits
+        h = expit(Xi @ self.W_ + self.hidden_bias_)
+        x = h @ self.U_ + self.visible_bias_
+        loss = float((softplus(x.astype(np.float64)) - X * x).sum() / n)
+        dx = ((expit(x) - X) / n).astype(self._dt)          # d loss / d logits
         dU = h.T @ dx
         db = dx.sum(axis=0)
-        da = (dx @ self.U.T) * h * (1 - h)
+        da = (dx @ self.U_.T) * h * (1 - h)
         dW = Xi.T @ da
         dc = da.sum(axis=0)
         return loss, [dW, dc, dU, db]
@@ -413,39 +261,32 @@ class Autoencoder:
         if not resume_state(self, X.shape[1], _PARAMS, _STATE):
             self._init_state(X.shape[1])
         Xv = None if X_val is None else self._x(X_val, "X_val")
-        n, bs = X.shape[0], int(self.batch_size)
-        nb = -(-n // bs)
+        n = X.shape[0]
         mon = np.random.default_rng([self.seed_, 3]).permutation(n)[:self.monitor_size]
-        for epoch in range(self.epoch_, int(self.n_epochs)):
-            t0 = time.perf_counter()
-            perm = np.random.default_rng([self.seed_, 1, epoch]).permutation(n)
-            noise = np.random.default_rng([self.seed_, 2, epoch])
-            with progress(nb, f"epoch {epoch + 1}/{self.n_epochs}", self.verbose) as bar:
-                for bi in range(nb):
-                    xb = X[perm[bi * bs:(bi + 1) * bs]]
-                    _, grads = self.loss_and_grad(xb, self._corrupt(xb, noise))
-                    self._step(grads)
-                    bar.update()
-            if not all(np.isfinite(p).all() for p in self.params):
-                from pgm.models.rbm import TrainingDivergedError
 
-                raise TrainingDivergedError(
-                    f"training diverged in epoch {epoch + 1} (learning_rate="
-                    f"{self.learning_rate} is probably too large)")
-            self.epoch_ = epoch + 1
-            rec = {"epoch": epoch + 1,
-                   "train_recon": float(self.reconstruction_error(X[mon]).mean()),
-                   "val_recon": (math.nan if Xv is None else
-                                 float(self.reconstruction_error(Xv[:self.monitor_size]).mean())),
-                   "seconds": time.perf_counter() - t0}
-            for k in AE_HISTORY_KEYS:
-                self.history_[k].append(rec[k])
-            if self.checkpoint:
-                self.save(self.checkpoint)
+        def step(epoch: int, bar) -> dict[str, float]:
+            noise = np.random.default_rng([self.seed_, 2, epoch])
+            total = 0.0
+            for _, rows in minibatches(n, self.batch_size, self.seed_, epoch):
+                xb = X[rows]
+                loss, grads = self.loss_and_grad(xb, self._corrupt(xb, noise))
+                total += loss * len(rows)
+                self._step(grads)
+                bar.update()
+            return {"train_loss": total / n}
+
+        def monitor() -> dict[str, float]:
+            return {"train_recon": float(self.reconstruction_error(X[mon]).mean()),
+                    "val_recon": (math.nan if Xv is None else
+                                  float(self.reconstruction_error(Xv[:self.monitor_size]).mean()))}
+
+        train_epochs(self, step, n_epochs=self.n_epochs, n_batches=-(-n // int(self.batch_size)),
+                     history_keys=AE_HISTORY_KEYS, monitor=monitor, checkpoint=self.checkpoint,
+                     verbose=self.verbose)
         return self
 
     def _step(self, grads: list[np.ndarray]) -> None:
-        from pgm.inference.sgd import momentum_descent
+        from pgm.models.sgd import momentum_descent
 
         momentum_descent(self.params, grads, self.velocity_, learning_rate=self.learning_rate,
                          momentum=self.momentum, weight_decay=self.weight_decay)
@@ -459,16 +300,15 @@ class Autoencoder:
     @classmethod
     def load(cls, path: str | os.PathLike) -> Autoencoder:
         """A model written by :meth:`save` (the class must match the file)."""
-        arrays, meta = read_model_npz(path, cls._format, ("W", "hidden_bias", "U",
-                                                          "visible_bias"))
+        arrays, meta = read_model_npz(path, cls._format, _ARRAYS)
         params = {k: v for k, v in meta.get("params", {}).items() if k in _PARAMS}
         obj = cls(**params)
         dt = obj._dt
-        obj.W, obj.hidden_bias, obj.U, obj.visible_bias = (
-            np.ascontiguousarray(arrays[k], dtype=dt)
-            for k in ("W", "hidden_bias", "U", "visible_bias"))
-        D, P = obj.W.shape
-        if obj.U.shape != (P, D) or obj.hidden_bias.shape != (P,) or obj.visible_bias.shape != (D,):
+        obj.W_, obj.hidden_bias_, obj.U_, obj.visible_bias_ = (
+            np.ascontiguousarray(arrays[k], dtype=dt) for k in _ARRAYS)
+        D, P = obj.W_.shape
+        if (obj.U_.shape != (P, D) or obj.hidden_bias_.shape != (P,)
+                or obj.visible_bias_.shape != (D,)):
             raise ModelLoadError(f"{path}: inconsistent array shapes")
         restore_training_state(obj, arrays, meta, _ARRAYS, AE_HISTORY_KEYS, path)
         return obj
@@ -484,4 +324,15 @@ class DenoisingAutoencoder(Autoencoder):
     """
 
     _format = "pgm-denoising-autoencoder"
-    _default_dropout = 0.1
+
+    def __init__(self, n_hidden: int = 100, *, learning_rate: float = 0.1,
+                 momentum: float = 0.5, batch_size: int = 20, n_epochs: int = 10,
+                 sigma: float = 0.1, weight_decay: float = 0.0, dropout: float = 0.1,
+                 dtype: str = "float32", monitor_size: int = 1000, verbose: bool = False,
+                 random_state=None, checkpoint: str | os.PathLike | None = None,
+                 resume: bool = False) -> None:
+        super().__init__(n_hidden, learning_rate=learning_rate, momentum=momentum,
+                         batch_size=batch_size, n_epochs=n_epochs, sigma=sigma,
+                         weight_decay=weight_decay, dropout=dropout, dtype=dtype,
+                         monitor_size=monitor_size, verbose=verbose, random_state=random_state,
+                         checkpoint=checkpoint, resume=resume)

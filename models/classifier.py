@@ -5,7 +5,7 @@
 (softmax and cross-entropy together, as in the seed's Problem 1), back-propagated
 through the sigmoid as ``dL/da = (dL/dz V^T) * h (1 - h)``.
 
-The first layer can start from a pretrained model (:meth:`MLPClassifier.init_from`):
+The first layer can start from a pretrained model (:meth:`PretrainableClassifier.init_from`):
 an RBM (``W``, hidden biases), a :class:`~pgm.models.rbm.BernoulliRBM`, an
 :class:`~pgm.models.autoencoder.Autoencoder` or a denoising one (encoder ``W`` and
 biases); otherwise ``N(0, sigma^2)`` weights.  Minibatch SGD with momentum; one
@@ -17,7 +17,7 @@ Examples
 --------
 >>> rng = np.random.default_rng(0)
 >>> X = rng.random((60, 8)).astype(np.float32); y = (X[:, 0] > 0.5).astype(int)
->>> clf = MLPClassifier(n_hidden=5, n_classes=2, n_epochs=3, random_state=0).fit(X, y)
+>>> clf = PretrainableClassifier(n_hidden=5, n_classes=2, n_epochs=3, random_state=0).fit(X, y)
 >>> clf.predict(X[:4]).shape
 (4,)
 """
@@ -26,24 +26,26 @@ from __future__ import annotations
 
 import math
 import os
-import time
 from pathlib import Path
 
 import numpy as np
-from pgm.models.autoencoder import (
-    check_hyper,
-    progress,
+
+from pgm._math import expit, logsumexp
+from pgm.exceptions import CardinalityError, EvidenceError, ModelLoadError, ParameterError
+from pgm.models._training import (
+    TrainableEstimator,
+    check_sgd_params,
+    minibatches,
     read_model_npz,
     restore_training_state,
     resume_state,
     save_training_state,
-    seed_from,
+    train_epochs,
 )
-from pgm.models.rbm import _expit, check_data
+from pgm.models.rbm import check_data
 
-from pgm.exceptions import CardinalityError, EvidenceError, ModelLoadError, ParameterError
-
-__all__ = ["MLPClassifier", "CLF_HISTORY_KEYS", "check_labels", "softmax_cross_entropy"]
+__all__ = ["PretrainableClassifier", "CLF_HISTORY_KEYS", "check_labels", "softmax_cross_entropy",
+           "train_sgd_epochs"]
 
 #: per-epoch history columns of the classifier
 CLF_HISTORY_KEYS = ("epoch", "train_loss", "val_loss", "val_accuracy", "seconds")
@@ -52,8 +54,8 @@ _PARAMS = ("n_hidden", "n_classes", "learning_rate", "momentum", "batch_size", "
            "sigma", "weight_decay", "dtype")
 _ARRAYS = ("W", "hidden_bias", "V", "output_bias")
 #: attributes a checkpoint restores
-_STATE = ("W", "hidden_bias", "V", "output_bias", "velocity_", "seed_", "epoch_", "history_",
-          "init_")
+_STATE = ("W_", "hidden_bias_", "V_", "output_bias_", "velocity_", "seed_", "epoch_",
+          "history_", "init_")
 
 
 def check_labels(y, n: int, n_classes: int, name: str = "y") -> np.ndarray:
@@ -88,8 +90,6 @@ def softmax_cross_entropy(z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarr
     >>> round(loss, 4), dz.tolist()
     (0.6931, [[0.5, -0.5]])
     """
-    from pgm._math import logsumexp
-
     n = z.shape[0]
     lse = logsumexp(z.astype(np.float64), axis=1, keepdims=True)
     logp = z - lse
@@ -104,7 +104,7 @@ def train_sgd_epochs(model, batch_inputs, y: np.ndarray, X_val, y_val, *, n_epoc
                      learning_rate: float, momentum: float, weight_decay: float = 0.0,
                      checkpoint: str | os.PathLike | None = None) -> None:
     """Minibatch SGD with momentum for a softmax classifier; the one training loop of
-    :class:`MLPClassifier` and :class:`~pgm.models.convnet.ConvNet`.
+    :class:`PretrainableClassifier` and :class:`~pgm.models.convnet.ConvNet`.
 
     ``model`` provides ``params``, ``velocity_``, ``loss_and_grad(x, y)``, ``seed_``,
     ``epoch_`` (continued from), ``batch_size``, ``verbose``, ``history_``, ``log_loss``
@@ -116,47 +116,40 @@ def train_sgd_epochs(model, batch_inputs, y: np.ndarray, X_val, y_val, *, n_epoc
 
     Examples
     --------
-    >>> clf = MLPClassifier(2, 2, random_state=0).init_random(3)
+    >>> clf = PretrainableClassifier(2, 2, random_state=0).init_random(3)
     >>> X = np.eye(3)[[0, 1, 2, 0]]; y = np.array([0, 1, 1, 0])
     >>> train_sgd_epochs(clf, lambda idx: X[idx], y, None, None, n_epochs=2,
     ...                  learning_rate=0.1, momentum=0.5)
     >>> clf.epoch_, len(clf.history_["train_loss"])
     (2, 2)
     """
-    from pgm.inference.sgd import momentum_descent
-    from pgm.models.rbm import TrainingDivergedError
+    from pgm.models.sgd import momentum_descent
 
-    n, bs = len(y), int(model.batch_size)
-    nb = -(-n // bs)
+    n = len(y)
     lr, mu, wd = float(learning_rate), float(momentum), float(weight_decay)
-    for _ in range(int(n_epochs)):
-        epoch = model.epoch_
-        t0 = time.perf_counter()
-        perm = np.random.default_rng([model.seed_, 1, epoch]).permutation(n)
-        tot = 0.0
-        with progress(nb, f"epoch {epoch + 1}", model.verbose) as bar:
-            for bi in range(nb):
-                idx = perm[bi * bs:(bi + 1) * bs]
-                loss, grads = model.loss_and_grad(batch_inputs(idx), y[idx])
-                tot += loss * len(idx)
-                momentum_descent(model.params, grads, model.velocity_, learning_rate=lr,
-                                 momentum=mu, weight_decay=wd)
-                bar.update()
-        if not all(np.isfinite(p).all() for p in model.params):
-            raise TrainingDivergedError(f"training diverged in epoch {epoch + 1}")
-        model.epoch_ = epoch + 1
-        rec = {"epoch": model.epoch_, "train_loss": tot / n,
-               "val_loss": math.nan if X_val is None else model.log_loss(X_val, y_val),
-               "val_accuracy": math.nan if X_val is None else model.score(X_val, y_val),
-               "seconds": time.perf_counter() - t0}
-        for k in CLF_HISTORY_KEYS:
-            model.history_[k].append(rec[k])
-        if checkpoint:
-            model.save(checkpoint)
+
+    def step(epoch: int, bar) -> dict[str, float]:
+        total = 0.0
+        for _, idx in minibatches(n, model.batch_size, model.seed_, epoch):
+            loss, grads = model.loss_and_grad(batch_inputs(idx), y[idx])
+            total += loss * len(idx)
+            momentum_descent(model.params, grads, model.velocity_, learning_rate=lr,
+                             momentum=mu, weight_decay=wd)
+            bar.update()
+        return {"train_loss": total / n}
+
+    def monitor() -> dict[str, float]:
+        return {"val_loss": math.nan if X_val is None else model.log_loss(X_val, y_val),
+                "val_accuracy": math.nan if X_val is None else model.score(X_val, y_val)}
+
+    train_epochs(model, step, n_epochs=model.epoch_ + int(n_epochs),
+                 n_batches=-(-n // int(model.batch_size)), history_keys=CLF_HISTORY_KEYS,
+                 monitor=monitor, checkpoint=checkpoint, verbose=model.verbose)
 
 
-class MLPClassifier:
-    """Sigmoid-hidden, softmax-output network trained by minibatch SGD with momentum.
+class PretrainableClassifier(TrainableEstimator):
+    """Sigmoid-hidden, softmax-output network whose hidden layer can start from a
+    pretrained RBM or autoencoder (:meth:`init_from`); minibatch SGD with momentum.
 
     Parameters
     ----------
@@ -180,8 +173,11 @@ class MLPClassifier:
 
     Attributes
     ----------
-    W, hidden_bias, V, output_bias : arrays
-        ``(D, H)``, ``(H,)``, ``(H, K)``, ``(K,)``.
+    W_, hidden_bias_, V_, output_bias_ : arrays
+        ``(D, H)``, ``(H,)``, ``(H, K)``, ``(K,)`` (also readable without the underscore).
+    velocity_ : list of arrays
+        Momentum buffers, one per parameter.
+    seed_, epoch_ : int
     history_ : dict of lists
         :data:`CLF_HISTORY_KEYS` per epoch.
     init_ : str
@@ -190,12 +186,13 @@ class MLPClassifier:
     Examples
     --------
     >>> X = np.random.default_rng(1).random((30, 4)); y = np.arange(30) % 3
-    >>> clf = MLPClassifier(n_hidden=2, n_classes=3, n_epochs=1, random_state=0)
+    >>> clf = PretrainableClassifier(n_hidden=2, n_classes=3, n_epochs=1, random_state=0)
     >>> clf.fit(X, y, X_val=X, y_val=y).history_["val_accuracy"][0] <= 1.0
     True
     """
 
     _format = "pgm-mlp-classifier"
+    _fitted_attr = "W_"
 
     def __init__(self, n_hidden: int = 100, n_classes: int = 10, *,
                  learning_rate: float = 0.1, momentum: float = 0.5, batch_size: int = 20,
@@ -217,40 +214,60 @@ class MLPClassifier:
         self.resume = resume
 
     @property
-    def _dt(self) -> np.dtype:
-        return np.dtype(str(self.dtype))
+    def params(self) -> list[np.ndarray]:
+        """``[W_, hidden_bias_, V_, output_bias_]`` (the arrays, not copies)."""
+        return [self.W_, self.hidden_bias_, self.V_, self.output_bias_]
 
     @property
-    def params(self) -> list[np.ndarray]:
-        """``[W, hidden_bias, V, output_bias]``."""
-        return [self.W, self.hidden_bias, self.V, self.output_bias]
+    def W(self) -> np.ndarray:
+        """The hidden layer's weights :attr:`W_` ``(D, H)``."""
+        self._fitted()
+        return self.W_
+
+    @property
+    def hidden_bias(self) -> np.ndarray:
+        """:attr:`hidden_bias_` ``(H,)``."""
+        self._fitted()
+        return self.hidden_bias_
+
+    @property
+    def V(self) -> np.ndarray:
+        """The output layer's weights :attr:`V_` ``(H, K)``."""
+        self._fitted()
+        return self.V_
+
+    @property
+    def output_bias(self) -> np.ndarray:
+        """:attr:`output_bias_` ``(K,)``."""
+        self._fitted()
+        return self.output_bias_
 
     @property
     def n_features_in_(self) -> int:
         """Input features ``D``."""
         self._fitted()
-        return self.W.shape[0]
+        return self.W_.shape[0]
 
     def _check_params(self) -> None:
-        check_hyper(self, ("n_hidden", "n_classes", "batch_size", "n_epochs"),
-                    ("learning_rate", "sigma", "weight_decay"))
+        check_sgd_params(self, ("n_hidden", "n_classes", "batch_size", "n_epochs"),
+                         ("learning_rate", "sigma", "weight_decay"))
 
     # ------------------------------------------------------------ init
-    def init_random(self, n_features: int) -> MLPClassifier:
+    def init_random(self, n_features: int) -> PretrainableClassifier:
         """``N(0, sigma^2)`` weights for both layers, zero biases."""
         self._check_params()
-        self.seed_ = seed_from(self.random_state)
+        self.seed_ = self._resolve_seed()
         rng = np.random.default_rng([self.seed_, 0])
         dt = self._dt
-        self.W = rng.normal(0, self.sigma, (n_features, self.n_hidden)).astype(dt)
-        self.hidden_bias = np.zeros(self.n_hidden, dt)
-        self.V = rng.normal(0, self.sigma, (self.n_hidden, self.n_classes)).astype(dt)
-        self.output_bias = np.zeros(self.n_classes, dt)
+        self.W_ = rng.normal(0, self.sigma, (n_features, self.n_hidden)).astype(dt)
+        self.hidden_bias_ = np.zeros(self.n_hidden, dt)
+        self.V_ = rng.normal(0, self.sigma, (self.n_hidden, self.n_classes)).astype(dt)
+        self.output_bias_ = np.zeros(self.n_classes, dt)
         self.init_ = "random"
         self._reset()
         return self
 
-    def init_from(self, model) -> MLPClassifier:
+    def init_from(self, model) -> PretrainableClassifier:
         """Take the first layer from a pretrained ``model``; the output layer is random.
 
         ``model``: an :class:`~pgm.models.rbm.RBM`, a fitted
@@ -260,7 +277,7 @@ class MLPClassifier:
         Examples
         --------
         >>> from pgm.models.rbm import RBM
-        >>> clf = MLPClassifier(n_hidden=3, n_classes=2).init_from(RBM.random(5, 3))
+        >>> clf = PretrainableClassifier(n_hidden=3, n_classes=2).init_from(RBM.random(5, 3))
         >>> clf.W.shape, clf.init_
         ((5, 3), 'RBM')
         """
@@ -274,8 +291,8 @@ class MLPClassifier:
             raise CardinalityError(f"the pretrained model has W of shape {W.shape}; the "
                                    f"classifier has n_hidden={self.n_hidden}")
         self.init_random(W.shape[0])
-        self.W = np.array(W, dtype=self._dt)
-        self.hidden_bias = np.array(c, dtype=self._dt)
+        self.W_ = np.array(W, dtype=self._dt)
+        self.hidden_bias_ = np.array(c, dtype=self._dt)
         self.init_ = type(model).__name__
         return self
 
@@ -284,22 +301,14 @@ class MLPClassifier:
         self.epoch_ = 0
         self.history_ = {k: [] for k in CLF_HISTORY_KEYS}
 
-    def _fitted(self) -> None:
-        if "W" not in self.__dict__:
-            from sklearn.exceptions import NotFittedError
-
-            raise NotFittedError("this MLPClassifier is not fitted yet; call fit first")
-
     # ---------------------------------------------------------- forward
     def _x(self, X, name="X") -> np.ndarray:
         self._fitted()
-        return check_data(X, n_features=self.W.shape[0], name=name, dtype=self._dt)
+        return check_data(X, n_features=self.W_.shape[0], name=name, dtype=self._dt)
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities ``(n, n_classes)``."""
-        from pgm._math import logsumexp
-
-        z = (_expit(self._x(X) @ self.W + self.hidden_bias) @ self.V + self.output_bias)
+        z = (expit(self._x(X) @ self.W_ + self.hidden_bias_) @ self.V_ + self.output_bias_)
         z = z.astype(np.float64)
         return np.exp(z - logsumexp(z, axis=1, keepdims=True))
 
@@ -324,22 +333,22 @@ class MLPClassifier:
 
         Examples
         --------
-        >>> clf = MLPClassifier(2, 3, dtype="float64", random_state=0).init_random(4)
+        >>> clf = PretrainableClassifier(2, 3, dtype="float64", random_state=0).init_random(4)
         >>> loss, g = clf.loss_and_grad(np.ones((1, 4)) / 2, np.array([1]))
         >>> [a.shape for a in g]
         [(4, 2), (2,), (2, 3), (3,)]
         """
         X = self._x(X)
         y = check_labels(y, len(X), self.n_classes)
-        h = _expit(X @ self.W + self.hidden_bias)
-        loss, _, dz = softmax_cross_entropy(h @ self.V + self.output_bias, y)
+        h = expit(X @ self.W_ + self.hidden_bias_)
+        loss, _, dz = softmax_cross_entropy(h @ self.V_ + self.output_bias_, y)
         dV = h.T @ dz
         dd = dz.sum(axis=0)
-        da = (dz @ self.V.T) * h * (1 - h)
+        da = (dz @ self.V_.T) * h * (1 - h)
         return loss, [X.T @ da, da.sum(axis=0), dV, dd]
 
     # ---------------------------------------------------------- training
-    def fit(self, X, y, X_val=None, y_val=None, *, init=None) -> MLPClassifier:
+    def fit(self, X, y, X_val=None, y_val=None, *, init=None) -> PretrainableClassifier:
         """Train ``n_epochs`` epochs.
 
         ``init``: a pretrained model for :meth:`init_from`, ``"keep"`` to continue from
@@ -382,14 +391,14 @@ class MLPClassifier:
         return save_training_state(self, path, _ARRAYS, _PARAMS, init=self.init_)
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> MLPClassifier:
+    def load(cls, path: str | os.PathLike) -> PretrainableClassifier:
         """A classifier written by :meth:`save`."""
         names = _ARRAYS
         arrays, meta = read_model_npz(path, cls._format, names)
         obj = cls(**{k: v for k, v in meta.get("params", {}).items() if k in _PARAMS})
-        obj.W, obj.hidden_bias, obj.V, obj.output_bias = (
+        obj.W_, obj.hidden_bias_, obj.V_, obj.output_bias_ = (
             np.ascontiguousarray(arrays[k], dtype=obj._dt) for k in names)
-        if (obj.W.shape[1], obj.V.shape) != (obj.n_hidden, (obj.n_hidden, obj.n_classes)):
+        if (obj.W_.shape[1], obj.V_.shape) != (obj.n_hidden, (obj.n_hidden, obj.n_classes)):
             raise ModelLoadError(f"{path}: array shapes do not match n_hidden/n_classes")
         obj.init_ = str(meta.get("init", "random"))
         obj._reset()

@@ -32,13 +32,16 @@ import os
 from pathlib import Path
 
 import numpy as np
-from pgm.models.autoencoder import (
-    check_hyper,
+
+from pgm._math import expit, logsumexp
+from pgm.exceptions import ModelLoadError, ParameterError
+from pgm.models._training import (
+    TrainableEstimator,
+    check_sgd_params,
     read_model_npz,
     restore_training_state,
     resume_state,
     save_training_state,
-    seed_from,
 )
 from pgm.models.classifier import (
     CLF_HISTORY_KEYS,
@@ -46,9 +49,8 @@ from pgm.models.classifier import (
     softmax_cross_entropy,
     train_sgd_epochs,
 )
-from pgm.models.rbm import _expit, check_data
-
-from pgm.exceptions import ModelLoadError, ParameterError
+from pgm.models.rbm import check_data
+from pgm.validation import check_choice, check_positive_int
 
 __all__ = ["ConvNet", "im2col", "max_pool", "max_pool_backward"]
 
@@ -56,7 +58,8 @@ _PARAMS = ("kernel", "stride", "pool", "n_maps", "n_classes", "activation", "lea
            "momentum", "batch_size", "n_epochs", "sigma", "dtype")
 _ARRAYS = ("K", "conv_bias", "V", "output_bias")
 #: attributes a checkpoint restores
-_STATE = ("K", "conv_bias", "V", "output_bias", "velocity_", "seed_", "epoch_", "history_")
+_STATE = ("K_", "conv_bias_", "V_", "output_bias_", "velocity_", "seed_", "epoch_",
+          "history_")
 
 
 def im2col(images: np.ndarray, k: int, s: int) -> np.ndarray:
@@ -113,7 +116,7 @@ def max_pool_backward(dM: np.ndarray, arg: np.ndarray, p: int, shape: tuple[int,
     return out
 
 
-class ConvNet:
+class ConvNet(TrainableEstimator):
     """Convolution (``n_maps`` ``k x k`` filters, stride ``s``) -> ``p x p`` max-pool -> softmax.
 
     Parameters
@@ -139,9 +142,12 @@ class ConvNet:
 
     Attributes
     ----------
-    K, conv_bias, V, output_bias : arrays
+    K_, conv_bias_, V_, output_bias_ : arrays
         Filters ``(k*k, n_maps)``, ``(n_maps,)``, output weights ``(features, classes)``,
-        ``(classes,)``.
+        ``(classes,)`` (also readable without the underscore).
+    velocity_ : list of arrays
+        Momentum buffers, one per parameter.
+    seed_, epoch_ : int
     history_ : dict of lists
         Same columns as the classifier's (:data:`~pgm.models.classifier.CLF_HISTORY_KEYS`).
 
@@ -152,6 +158,7 @@ class ConvNet:
     """
 
     _format = "pgm-convnet"
+    _fitted_attr = "K_"
 
     def __init__(self, image_shape: tuple[int, int] = (28, 28), *, kernel: int = 5,
                  stride: int = 1, pool: int = 2, n_maps: int = 2, n_classes: int = 10,
@@ -159,7 +166,7 @@ class ConvNet:
                  batch_size: int = 20, n_epochs: int = 10, sigma: float = 0.1,
                  dtype: str = "float32", verbose: bool = False, random_state=None,
                  checkpoint: str | os.PathLike | None = None, resume: bool = False) -> None:
-        self.image_shape = tuple(int(v) for v in image_shape)
+        self.image_shape = image_shape
         self.kernel = kernel
         self.stride = stride
         self.pool = pool
@@ -179,9 +186,15 @@ class ConvNet:
 
     # --------------------------------------------------------------- shapes
     @property
+    def _shape(self) -> tuple[int, int]:
+        """``image_shape`` as a pair of ints."""
+        H, W = (int(v) for v in self.image_shape)
+        return H, W
+
+    @property
     def conv_shape(self) -> tuple[int, int]:
         """Size of each convolution output map."""
-        H, W = self.image_shape
+        H, W = self._shape
         k, s = int(self.kernel), int(self.stride)
         return (H - k) // s + 1, (W - k) // s + 1
 
@@ -194,54 +207,72 @@ class ConvNet:
     @property
     def n_features_in_(self) -> int:
         """Pixels per image (``H * W``)."""
-        return self.image_shape[0] * self.image_shape[1]
-
-    @property
-    def _dt(self) -> np.dtype:
-        return np.dtype(str(self.dtype))
+        H, W = self._shape
+        return H * W
 
     @property
     def params(self) -> list[np.ndarray]:
-        """``[K, conv_bias, V, output_bias]``."""
-        return [self.K, self.conv_bias, self.V, self.output_bias]
+        """``[K_, conv_bias_, V_, output_bias_]`` (the arrays, not copies)."""
+        return [self.K_, self.conv_bias_, self.V_, self.output_bias_]
+
+    @property
+    def K(self) -> np.ndarray:
+        """The filters :attr:`K_` ``(k*k, n_maps)``."""
+        self._fitted()
+        return self.K_
+
+    @property
+    def conv_bias(self) -> np.ndarray:
+        """:attr:`conv_bias_` ``(n_maps,)``."""
+        self._fitted()
+        return self.conv_bias_
+
+    @property
+    def V(self) -> np.ndarray:
+        """The output weights :attr:`V_` ``(features, classes)``."""
+        self._fitted()
+        return self.V_
+
+    @property
+    def output_bias(self) -> np.ndarray:
+        """:attr:`output_bias_` ``(classes,)``."""
+        self._fitted()
+        return self.output_bias_
 
     def _check_params(self) -> None:
-        check_hyper(self, ("kernel", "stride", "pool", "n_maps", "n_classes", "batch_size",
-                           "n_epochs"), ("learning_rate", "sigma"))
-        if self.activation not in ("relu", "sigmoid", "identity"):
-            raise ParameterError(f"activation must be 'relu', 'sigmoid' or 'identity', got "
-                                 f"{self.activation!r}")
+        check_sgd_params(self, ("kernel", "stride", "pool", "n_maps", "n_classes", "batch_size",
+                                "n_epochs"), ("learning_rate", "sigma"))
+        check_choice("activation", self.activation, ("relu", "sigmoid", "identity"))
+        shape = tuple(self.image_shape) if isinstance(self.image_shape, (tuple, list)) else ()
+        if len(shape) != 2:
+            raise ParameterError(f"image_shape must be (height, width), got {self.image_shape!r}")
+        for v in shape:
+            check_positive_int("image_shape", v)
         oh, ow = self.conv_shape
-        if min(oh, ow) < self.pool or self.kernel > min(self.image_shape):
+        if min(oh, ow) < self.pool or self.kernel > min(self._shape):
             raise ParameterError(f"kernel {self.kernel}, stride {self.stride} and pool "
-                                 f"{self.pool} do not fit {self.image_shape} images")
+                                 f"{self.pool} do not fit {self._shape} images")
 
     def init_random(self) -> ConvNet:
         """``N(0, sigma^2)`` filters and output weights, zero biases."""
         self._check_params()
-        self.seed_ = seed_from(self.random_state)
+        self.seed_ = self._resolve_seed()
         rng = np.random.default_rng([self.seed_, 0])
         k2, dt = int(self.kernel) ** 2, self._dt
-        self.K = rng.normal(0, self.sigma, (k2, self.n_maps)).astype(dt)
-        self.conv_bias = np.zeros(self.n_maps, dt)
-        self.V = rng.normal(0, self.sigma, (self.n_features, self.n_classes)).astype(dt)
-        self.output_bias = np.zeros(self.n_classes, dt)
+        self.K_ = rng.normal(0, self.sigma, (k2, self.n_maps)).astype(dt)
+        self.conv_bias_ = np.zeros(self.n_maps, dt)
+        self.V_ = rng.normal(0, self.sigma, (self.n_features, self.n_classes)).astype(dt)
+        self.output_bias_ = np.zeros(self.n_classes, dt)
         self.velocity_ = [np.zeros_like(p) for p in self.params]
         self.epoch_ = 0
         self.history_ = {k: [] for k in CLF_HISTORY_KEYS}
         return self
 
-    def _fitted(self) -> None:
-        if "K" not in self.__dict__:
-            from sklearn.exceptions import NotFittedError
-
-            raise NotFittedError("this ConvNet is not fitted yet; call fit first")
-
     def _x(self, X, name: str = "X") -> np.ndarray:
         a = np.asarray(X) if not hasattr(X, "toarray") else X
         if getattr(a, "ndim", 2) == 3:
             a = a.reshape(len(a), -1)
-        H, W = self.image_shape
+        H, W = self._shape
         return check_data(a, n_features=H * W, name=name, dtype=self._dt).reshape(-1, H, W)
 
     # -------------------------------------------------------------- forward
@@ -249,22 +280,20 @@ class ConvNet:
         if self.activation == "relu":
             return np.maximum(Z, 0), (Z > 0).astype(Z.dtype)
         if self.activation == "sigmoid":
-            A = _expit(Z)
+            A = expit(Z)
             return A, A * (1 - A)
         return Z, np.ones_like(Z)
 
     def _forward(self, imgs: np.ndarray):
         P = im2col(imgs, int(self.kernel), int(self.stride))        # (n, oh, ow, k2)
-        Z = P @ self.K + self.conv_bias                              # (n, oh, ow, m)
+        Z = P @ self.K_ + self.conv_bias_                             # (n, oh, ow, m)
         A, dact = self._act(Z)
         M, arg = max_pool(A, int(self.pool))
         F = M.reshape(len(imgs), -1)
-        return P, A, dact, M, arg, F, F @ self.V + self.output_bias
+        return P, A, dact, M, arg, F, F @ self.V_ + self.output_bias_
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities."""
-        from pgm._math import logsumexp
-
         self._fitted()
         z = self._forward(self._x(X))[-1].astype(np.float64)
         return np.exp(z - logsumexp(z, axis=1, keepdims=True))
@@ -302,7 +331,7 @@ class ConvNet:
         loss, _, dz = softmax_cross_entropy(z, y)
         dV = F.T @ dz
         dd = dz.sum(axis=0)
-        dM = (dz @ self.V.T).reshape(M.shape)
+        dM = (dz @ self.V_.T).reshape(M.shape)
         dZ = max_pool_backward(dM, arg, int(self.pool), A.shape) * dact
         k2 = P.shape[-1]
         dK = P.reshape(-1, k2).T @ dZ.reshape(-1, self.n_maps)
@@ -330,7 +359,7 @@ class ConvNet:
         """Write weights, momentum buffers, hyperparameters and history to ``.npz``
         (atomic, no pickle)."""
         return save_training_state(self, path, _ARRAYS, _PARAMS,
-                                   image_shape=list(self.image_shape))
+                                   image_shape=list(self._shape))
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> ConvNet:
@@ -339,10 +368,10 @@ class ConvNet:
         arrays, meta = read_model_npz(path, cls._format, names)
         obj = cls(tuple(meta.get("image_shape", (28, 28))),
                   **{k: v for k, v in meta.get("params", {}).items() if k in _PARAMS})
-        obj.K, obj.conv_bias, obj.V, obj.output_bias = (
+        obj.K_, obj.conv_bias_, obj.V_, obj.output_bias_ = (
             np.ascontiguousarray(arrays[k], dtype=obj._dt) for k in names)
-        if obj.K.shape != (obj.kernel ** 2, obj.n_maps) or obj.V.shape != (obj.n_features,
-                                                                          obj.n_classes):
+        if obj.K_.shape != (obj.kernel ** 2, obj.n_maps) or obj.V_.shape != (obj.n_features,
+                                                                            obj.n_classes):
             raise ModelLoadError(f"{path}: array shapes do not match the hyperparameters")
         restore_training_state(obj, arrays, meta, names, CLF_HISTORY_KEYS, path)
         return obj

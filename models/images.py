@@ -203,7 +203,8 @@ def as_spins(image, what: str = "image") -> np.ndarray:
 
 
 def binarize(image, threshold: float = 0.5) -> np.ndarray:
-    """Grey image -> spins: ``+1`` where the grey level exceeds ``threshold``.
+    """Grey image -> spins: ``+1`` where the grey level exceeds ``threshold`` (strictly,
+    as :func:`pgm.datasets.binarize`), else ``-1``.
 
     ``image`` may be float grey levels in ``[0, 1]``, ``uint8`` (scaled by 1/255),
     bool, or spins (returned as they are).  ``threshold`` is on the ``[0, 1]`` scale.
@@ -239,7 +240,9 @@ def binarize(image, threshold: float = 0.5) -> np.ndarray:
                              f"{grey.min():g}..{grey.max():g}")
     else:
         raise ImageError(f"cannot binarize an image of dtype {a.dtype}")
-    return np.where(grey > float(threshold), 1, -1).astype(np.int8)
+    from pgm.datasets import binarize as _above  # the toolkit's one comparison
+
+    return (2 * _above(grey, float(threshold)) - 1).astype(np.int8)
 
 
 def add_flip_noise(image, rate: float, seed: int | np.random.Generator | None = None) -> np.ndarray:
@@ -438,16 +441,14 @@ def save_panels(path: str | os.PathLike, panels: Sequence[tuple[str, np.ndarray]
     >>> p.exists()
     True
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    from matplotlib.figure import Figure
+    from pgm.exceptions import ParameterError
+    from pgm.files import new_figure, save_figure
 
     if not panels:
         raise ImageError("no panels to draw")
     path = Path(path)
     k = len(panels)
-    fig = Figure(figsize=(3.2 * k, 3.4))
+    fig = new_figure((3.2 * k, 3.4))
     axes = fig.subplots(1, k, squeeze=False)[0]
     for ax, (title, img) in zip(axes, panels):
         a = _as_2d(img, f"panel {title!r}")
@@ -459,11 +460,7 @@ def save_panels(path: str | os.PathLike, panels: Sequence[tuple[str, np.ndarray]
         ax.set_title(title, fontsize=10)
         ax.set_xticks([])
         ax.set_yticks([])
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fmt = path.suffix.lstrip(".").lower() or "png"
     try:
-        fig.savefig(buf, format=fmt, dpi=dpi)
-    except ValueError as exc:
-        raise ImageError(f"cannot write figure {path}: {exc}") from None
-    return _atomic_write(path, buf.getvalue())
+        return save_figure(fig, path, dpi=dpi)
+    except ParameterError as exc:
+        raise ImageError(str(exc)) from None

@@ -19,10 +19,11 @@ wall time):
 * :meth:`IsingDenoiser.graph_cut`: the exact MAP by a minimum s-t cut (``beta >= 0``).
 
 ICM, Gibbs and annealing run on the compiled checkerboard kernels of
-:mod:`pgm.inference.pairwise` (:class:`~pgm.inference.pairwise.GridIsing` and
-:func:`~pgm.inference.gibbs.anneal` on a
-:class:`~pgm.inference.pairwise.PairwiseBinaryModel`); the graph cut uses
-:func:`scipy.sparse.csgraph.maximum_flow`.
+:mod:`pgm.inference.grid` (:class:`~pgm.inference.grid.GridIsing`; the posterior
+is also a :class:`~pgm.inference.pairwise.PairwiseBinaryModel` for
+:func:`~pgm.inference.gibbs.anneal`); the graph cut is
+:func:`pgm.inference.graphcut.graph_cut_map` (a minimum cut by
+:func:`scipy.sparse.csgraph.maximum_flow`).
 
 Examples
 --------
@@ -44,18 +45,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from pgm.models.images import ImageError, as_spins, pixel_accuracy
 
 from pgm.exceptions import ModelError, PGMError
+from pgm.models.images import ImageError, as_spins, pixel_accuracy
 
-__all__ = ["METHODS", "DenoiseResult", "IsingDenoiser", "ising_demo_section"]
+__all__ = ["METHODS", "DenoiseResult", "IsingDenoiser"]
 
 #: solver names accepted by :meth:`IsingDenoiser.denoise` (and ``pgm denoise --method``)
 METHODS = ("icm", "gibbs", "anneal", "graphcut")
-
-#: largest integer capacity of one edge handed to ``maximum_flow`` (int32 with headroom)
-_MAX_CAPACITY = 2**30
-
 
 @dataclass
 class DenoiseResult:
@@ -223,7 +220,7 @@ class IsingDenoiser:
 
     def _energy_spins(self, xx: np.ndarray, yy: np.ndarray) -> float:
         """:meth:`energy` of validated int8 spin images (the integer sums in one compiled pass)."""
-        from pgm.inference._kernels_pairwise import spin_sums
+        from pgm.models._kernels_ising import spin_sums
 
         sx, sxy, pairs = spin_sums(np.ascontiguousarray(xx), np.ascontiguousarray(yy),
                                    self.connectivity)
@@ -304,13 +301,13 @@ class IsingDenoiser:
                                         connectivity=self.connectivity)
 
     def grid(self, y):
-        """The posterior as a :class:`~pgm.inference.pairwise.GridIsing` (checkerboard kernels)."""
+        """The posterior as a :class:`~pgm.inference.grid.GridIsing` (checkerboard kernels)."""
         return self._grid_spins(self._y(y))
 
     def _grid_spins(self, yy: np.ndarray):
         """:meth:`grid` of a validated int8 spin image: the field ``eta * y - h`` has two
         levels, handed over with the level of each pixel (no scan of the field)."""
-        from pgm.inference.pairwise import GridIsing
+        from pgm.inference.grid import GridIsing
 
         return GridIsing(yy.shape, coupling=self.beta, connectivity=self.connectivity,
                          levels=[-self.eta - self.h, self.eta - self.h],
@@ -365,7 +362,7 @@ class IsingDenoiser:
         """Iterated conditional modes: every pixel takes its locally best value, until stable.
 
         Starts from ``initial`` (default ``y``); checkerboard sweeps on the compiled
-        grid kernel (:meth:`GridIsing.icm <pgm.inference.pairwise.GridIsing.icm>`).  The
+        grid kernel (:meth:`GridIsing.icm <pgm.inference.grid.GridIsing.icm>`).  The
         energy never increases; the result is a local minimum (``converged``) unless
         ``max_sweeps`` stopped it.
 
@@ -398,7 +395,7 @@ class IsingDenoiser:
         records ``n_samples`` states, one every ``thin`` sweeps; the marginals average
         over all chains and records.  The MPM (maximum posterior marginal) image has
         ``x_i = +1`` where ``P > 1/2`` (``y_i`` on a tie).  The sweeps run on the
-        compiled grid kernel (:meth:`GridIsing.gibbs <pgm.inference.pairwise.GridIsing.gibbs>`,
+        compiled grid kernel (:meth:`GridIsing.gibbs <pgm.inference.grid.GridIsing.gibbs>`,
         all chains at once, counter-based random streams: same seed, same result).
 
         ``marginal_stderr`` is the batch-means standard error: the records of each
@@ -413,8 +410,8 @@ class IsingDenoiser:
         >>> bool((r.marginals > 0.5).all()), int(r.image.sum())
         (True, 36)
         """
-        from pgm.inference import _kernels_pairwise as KP
-        from pgm.inference.compiled import resolve_seed
+        from pgm.models import _kernels_ising as KI
+        from pgm.validation import resolve_seed
 
         yy = self._y(y)
         n_samples = _int_arg("n_samples", n_samples, 1)
@@ -448,12 +445,12 @@ class IsingDenoiser:
             g.gibbs(s, nb + size * thin, seed=useed, sweep_offset=sweep, counts=bacc,
                     record_from=nb, thin=thin)
             sweep += nb + size * thin
-            KP.fold_batch(bacc, size, total, bm_sum, bm_sq, with_means)
+            KI.fold_batch(bacc, size, total, bm_sum, bm_sq, with_means)
             k += chains
         p = np.empty((H, W))
         mpm = np.empty((H, W), dtype=np.int8)
         stderr = np.empty((H, W)) if k >= 2 else np.empty((0, 0))
-        KP.finish_marginals(total, chains * n_samples, yy, bm_sum, bm_sq, k, p, mpm, stderr)
+        KI.finish_marginals(total, chains * n_samples, yy, bm_sum, bm_sq, k, p, mpm, stderr)
         energy = self._energy_spins(mpm, yy)
         seconds = time.perf_counter() - t0
         stderr = stderr if k >= 2 else None
@@ -469,7 +466,7 @@ class IsingDenoiser:
 
         Every chain starts at ``y`` and runs one checkerboard sweep per temperature of
         the schedule, all in one call of the compiled grid kernel
-        (:meth:`GridIsing.gibbs <pgm.inference.pairwise.GridIsing.gibbs>` with one
+        (:meth:`GridIsing.gibbs <pgm.inference.grid.GridIsing.gibbs>` with one
         inverse temperature per sweep); with ``polish`` ICM then takes each chain to a
         local minimum.  The chain of lowest energy wins.
 
@@ -491,8 +488,8 @@ class IsingDenoiser:
         >>> int(IsingDenoiser().anneal(y, [2.0, 1.0, 0.5, 0.1], seed=0).image.max())
         -1
         """
-        from pgm.inference.compiled import resolve_seed
         from pgm.inference.gibbs import check_schedule, geometric_schedule
+        from pgm.validation import resolve_seed
 
         yy = self._y(y)
         chains = _int_arg("chains", chains, 1)
@@ -530,6 +527,7 @@ class IsingDenoiser:
         capacity ``2 beta`` (since ``-beta x_i x_j = -beta + 2 beta [x_i != x_j]``).  Then
         ``E(x, y) = cut(x) + const``, so a minimum cut is a MAP image.
 
+        Solved by :func:`pgm.inference.graphcut.graph_cut_map` on :meth:`grid`.
         :func:`scipy.sparse.csgraph.maximum_flow` (Dinic) needs integer capacities:
         they are multiplied by ``scale`` (default ``min(1e6, 2^30 / largest)``) and
         rounded.  The cut is then exact whenever the scaled capacities are integers
@@ -551,8 +549,8 @@ class IsingDenoiser:
         >>> IsingDenoiser(beta=1.0, eta=1.5).graph_cut(y).image.tolist()
         [[1, 1, 1], [1, 1, 1], [1, 1, 1]]
         """
-        import scipy.sparse as sp
-        from scipy.sparse.csgraph import breadth_first_order, maximum_flow
+        from pgm.exceptions import ParameterError
+        from pgm.inference.graphcut import graph_cut_map
 
         yy = self._y(y)
         if self.beta < 0:
@@ -561,59 +559,18 @@ class IsingDenoiser:
                 "energy is not submodular and a minimum cut does not minimize it; use "
                 "method 'icm', 'gibbs' or 'anneal'"
             )
+        if scale is not None:
+            scale = _number("scale", scale)
         t0 = time.perf_counter()
-        H, W = yy.shape
-        n = H * W
-        src, snk = n, n + 1
-        u = (2.0 * self.h - 2.0 * self.eta * yy.astype(np.float64)).ravel()
-        pair = 2.0 * self.beta
-        largest = max(float(np.abs(u).max()), pair)
-        if scale is None:
-            scale = 1e6 if largest == 0 else min(1e6, _MAX_CAPACITY / largest)
-        scale = _number("scale", scale)
-        if scale <= 0 or largest * scale > _MAX_CAPACITY:
-            raise ModelError(f"scale must be positive with largest capacity * scale <= 2^30, "
-                             f"got scale={scale:g} for a largest capacity {largest:g}")
-        ucap = np.rint(np.abs(u) * scale).astype(np.int64)
-        pcap = int(round(pair * scale))
-        idx = np.arange(n, dtype=np.int64).reshape(H, W)
-        a_parts, b_parts = [idx[:, :-1].ravel(), idx[:-1, :].ravel()], \
-            [idx[:, 1:].ravel(), idx[1:, :].ravel()]
-        if self.connectivity == 8:
-            a_parts += [idx[:-1, :-1].ravel(), idx[:-1, 1:].ravel()]
-            b_parts += [idx[1:, 1:].ravel(), idx[1:, :-1].ravel()]
-        a = np.concatenate(a_parts)
-        b = np.concatenate(b_parts)
-        to_src = np.flatnonzero((u < 0) & (ucap > 0))
-        to_snk = np.flatnonzero((u > 0) & (ucap > 0))
-        if pcap > 0:
-            rows = [a, b, np.full(to_src.size, src), to_snk]
-            cols = [b, a, to_src, np.full(to_snk.size, snk)]
-            caps = [np.full(2 * a.size, pcap), ucap[to_src], ucap[to_snk]]
-        else:
-            rows = [np.full(to_src.size, src), to_snk]
-            cols = [to_src, np.full(to_snk.size, snk)]
-            caps = [ucap[to_src], ucap[to_snk]]
-        C = sp.csr_array((np.concatenate(caps).astype(np.int32),
-                          (np.concatenate(rows), np.concatenate(cols))), shape=(n + 2, n + 2))
-        flow = maximum_flow(C, src, snk, method="dinic")
-        R = (C - flow.flow).tocsr()
-        R.data[R.data < 0] = 0
-        R.eliminate_zeros()
-        reached = breadth_first_order(R, src, directed=True, return_predecessors=False)
-        x = -np.ones(n, dtype=np.int8)
-        x[reached[reached < n]] = 1
-        x = x.reshape(H, W)
+        try:
+            res = graph_cut_map(self._grid_spins(yy), scale=scale)
+        except ParameterError as exc:   # a bad scale: the denoiser's parameters are ModelErrors
+            raise ModelError(str(exc)) from None
+        x = res.spins
         seconds = time.perf_counter() - t0
         energy = self.energy(x, yy)
-        const = float(-np.abs(u).sum() / 2.0 - self.beta * a.size)
-        return DenoiseResult(
-            image=x, energy=energy, seconds=seconds, method="graphcut",
-            info={"scale": float(scale), "flow_value": int(flow.flow_value),
-                  "cut_energy": const + float(flow.flow_value) / scale,
-                  "rounding_bound": float(n + a.size) / scale,
-                  "n_nodes": n + 2, "n_edges": int(C.nnz)},
-        )
+        return DenoiseResult(image=x, energy=energy, seconds=seconds, method="graphcut",
+                             info=res.info)
 
     def denoise(self, y, method: str = "icm", **kwargs) -> DenoiseResult:
         """Run the solver named ``method`` (one of :data:`METHODS`) with ``kwargs``.
@@ -631,70 +588,3 @@ class IsingDenoiser:
                            f"{', '.join(METHODS)}")
         return solvers[method](y, **kwargs)
 
-
-# ------------------------------------------------------------------ demo
-def ising_demo_section(out_dir, *, quick: bool = False, seed: int = 0) -> dict:
-    """The Ising denoising part of ``pgm demo``: PRML Fig. 8.30 on the built-in image.
-
-    Adds 10% flip noise to :func:`~pgm.models.images.shapes_image`, restores it with
-    ICM, Gibbs (MPM), annealing and graph cut (``beta=1, eta=2.1, h=0``), writes
-    ``ising_denoising.png`` (clean, noisy, ICM, graph cut, Gibbs marginals) into
-    ``out_dir``, and returns
-
-    ``{"lines": Markdown lines, "checks": [(bool, claim), ...], "files": [paths],
-    "summary": one console line, "results": {method: DenoiseResult.to_dict}}``.
-
-    ``quick`` uses a 128x128 image and fewer sweeps (a second or two).
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> out = ising_demo_section(tempfile.mkdtemp(), quick=True)
-    >>> all(ok for ok, _ in out["checks"])
-    True
-    """
-    from pathlib import Path
-
-    from pgm.models.images import add_flip_noise, save_panels, shapes_image
-
-    size = 128 if quick else 256
-    x = shapes_image(size)
-    y = add_flip_noise(x, 0.1, seed=seed)
-    model = IsingDenoiser(beta=1.0, eta=2.1, h=0.0)
-    results = {
-        "icm": model.icm(y),
-        "gibbs": model.gibbs(y, n_samples=50 if quick else 200, burn_in=20 if quick else 50,
-                             seed=seed),
-        "anneal": model.anneal(y, None if not quick else np.geomspace(4.0, 0.05, 100), seed=seed),
-        "graphcut": model.graph_cut(y),
-    }
-    noisy_acc = pixel_accuracy(y, x)
-    lines = [
-        f"Binary image denoising with an Ising MRF (PRML 8.3.3): the built-in {size}x{size} "
-        f"image with 10% of its pixels flipped (seed {seed}), `beta=1, eta=2.1, h=0`.",
-        "",
-        "| method | pixels correct | energy | seconds |",
-        "|---|---|---|---|",
-        f"| noisy input | {noisy_acc:.2%} | {model.energy(y, y):.1f} | |",
-    ]
-    for name, r in results.items():
-        lines.append(f"| {name} | {r.accuracy(x):.2%} | {r.energy:.1f} | {r.seconds:.3f} |")
-    fig = Path(out_dir) / "ising_denoising.png"
-    save_panels(fig, [("clean", x), ("noisy (10%)", y),
-                      (f"ICM {results['icm'].accuracy(x):.1%}", results["icm"].image),
-                      (f"graph cut {results['graphcut'].accuracy(x):.1%}",
-                       results["graphcut"].image),
-                      ("Gibbs P(x=+1|y)", results["gibbs"].marginals)])
-    lines += ["", f"![Ising denoising]({fig.name})"]
-    gc, icm = results["graphcut"], results["icm"]
-    checks = [
-        (icm.accuracy(x) >= 0.95, "ICM restores at least 95% of the pixels"),
-        (gc.accuracy(x) >= 0.98, "graph cut restores at least 98% of the pixels"),
-        (gc.energy <= min(r.energy for r in results.values()) + 1e-6,
-         "the graph-cut MAP has the lowest energy of all methods"),
-        (icm.energy <= model.energy(y, y), "ICM does not raise the energy of its start y"),
-    ]
-    summary = (f"Ising denoising: ICM {icm.accuracy(x):.1%}, graph cut {gc.accuracy(x):.1%} "
-               f"of pixels restored (noisy input {noisy_acc:.1%})")
-    return {"lines": lines, "checks": checks, "files": [fig], "summary": summary,
-            "results": {k: r.to_dict(x) for k, r in results.items()}}

@@ -18,7 +18,8 @@ hidden units are independent with ``P(h_j = 1 | v) = sigmoid(v^T W + a)_j`` and 
 * :class:`BernoulliRBM`: a scikit-learn transformer (``fit``, ``partial_fit``,
   ``transform``, ``score_samples``, ``gibbs``) training with minibatch SGD, momentum
   and weight decay; per-epoch history, progress bar, callback, atomic per-epoch
-  checkpoints and bit-identical ``resume``.
+  checkpoints and bit-identical ``resume`` (the models' one training loop and
+  checkpoint layout, :mod:`pgm.models._training`).
 
 Randomness is counter based: the draws of the Gibbs chains come from the engine's
 streams ``(seed, row, step)`` with a step counter saved in checkpoints, minibatch
@@ -38,41 +39,51 @@ True
 
 from __future__ import annotations
 
-import io
 import math
 import os
-import sys
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
-from pgm._math import sigmoid
+from pgm._math import expit, sigmoid, softplus
 from pgm.exceptions import (
     CardinalityError,
     EvidenceError,
     ModelError,
-    ModelLoadError,
-    PGMError,
+    ParameterError,
+    TrainingDivergedError,
 )
-from pgm.files import read_npz_model, write_npz_model
+from pgm.models._training import (
+    TrainableEstimator,
+    json_value,
+    minibatches,
+    read_model_npz,
+    restore_training_state,
+    save_training_state,
+    train_epochs,
+    write_model_npz,
+)
+from pgm.validation import (
+    check_choice,
+    check_dtype,
+    check_float,
+    check_positive_int,
+    derived_seed,
+)
 
 __all__ = [
     "RBM",
     "BernoulliRBM",
     "CDGradient",
     "CDPhases",
-    "TrainingDivergedError",
     "cd_gradient",
     "cd_phases",
     "check_data",
     "data_log_odds",
     "plot_training_curves",
-    "rbm_demo_section",
     "HISTORY_KEYS",
 ]
 
@@ -85,26 +96,6 @@ HISTORY_KEYS = ("epoch", "train_recon", "val_recon", "train_free_energy", "val_f
 
 #: largest smaller layer for which ``score_method="auto"`` enumerates (else AIS)
 EXACT_AUTO_UNITS = 20
-
-
-class TrainingDivergedError(ModelError):
-    """Training produced non-finite parameters (learning rate too large?)."""
-
-
-def _parameter_error(msg: str) -> PGMError:
-    from pgm.inference.compiled import ParameterError
-
-    return ParameterError(msg)
-
-
-def _expit(x: np.ndarray) -> np.ndarray:
-    from scipy.special import expit
-
-    return expit(x)
-
-
-def _softplus(x: np.ndarray) -> np.ndarray:
-    return np.logaddexp(0.0, x)
 
 
 # ------------------------------------------------------------------- data checks
@@ -212,7 +203,7 @@ class RBM:
     """
 
     def __init__(self, W, visible_bias=None, hidden_bias=None, *, dtype=np.float32) -> None:
-        from pgm.inference.pairwise import BipartiteBinary
+        from pgm.inference.bipartite import BipartiteBinary
 
         W = np.asarray(W)
         if W.ndim != 2:
@@ -223,9 +214,7 @@ class RBM:
                                    f"got W of shape {W.shape}")
         b = np.zeros(D) if visible_bias is None else visible_bias
         a = np.zeros(P) if hidden_bias is None else hidden_bias
-        dt = np.dtype(dtype)
-        if dt not in (np.float32, np.float64):
-            raise _parameter_error(f"dtype must be float32 or float64, got {dt}")
+        dt = check_dtype("dtype", dtype)
         # engine convention: BipartiteBinary(W, visible bias, hidden bias)
         self._engine = BipartiteBinary(W, b, a, dtype=dt)
 
@@ -240,12 +229,9 @@ class RBM:
         >>> RBM.random(784, 10, seed=0).W.shape
         (784, 10)
         """
-        from pgm.inference.compiled import check_positive_int
-
         D = check_positive_int("n_visible", n_visible)
         P = check_positive_int("n_hidden", n_hidden)
-        if not (np.isfinite(sigma) and sigma >= 0):
-            raise _parameter_error(f"sigma must be >= 0 and finite, got {sigma!r}")
+        sigma = check_float("sigma", sigma, minimum=0)
         rng = np.random.default_rng([int(seed), 0])
         W = rng.normal(0.0, float(sigma), (D, P))
         return cls(W, visible_bias, None, dtype=dtype)
@@ -319,11 +305,11 @@ class RBM:
 
     def hidden_prob(self, v) -> np.ndarray:
         """``P(h_j = 1 | v) = sigmoid(v W + a)``, one row per row of ``v``."""
-        return _expit(self._engine.hidden_logits(self._v(v)))
+        return expit(self._engine.hidden_logits(self._v(v)))
 
     def visible_prob(self, h) -> np.ndarray:
         """``P(v_i = 1 | h) = sigmoid(W h + b)``, one row per row of ``h``."""
-        return _expit(self._engine.visible_logits(self._h(h)))
+        return expit(self._engine.visible_logits(self._h(h)))
 
     def sample_hidden(self, v, seed: int = 0, step: int = 0) -> np.ndarray:
         """Draw ``h ~ P(h | v)`` (engine stream ``(seed, row, 2 step)``)."""
@@ -340,16 +326,16 @@ class RBM:
 
     def reconstruct(self, v) -> np.ndarray:
         """Mean-field reconstruction ``sigmoid(W sigmoid(v W + a) + b)`` (deterministic)."""
-        ph = _expit(self._engine.hidden_logits(self._v(v)))
-        return _expit(self._engine.visible_logits(ph))
+        ph = expit(self._engine.hidden_logits(self._v(v)))
+        return expit(self._engine.visible_logits(ph))
 
     def reconstruction_error(self, v) -> np.ndarray:
         """Cross-entropy ``-sum_i [v_i log r_i + (1 - v_i) log(1 - r_i)]`` per row, ``r``
         the mean-field reconstruction (computed from the logits, float64)."""
         v = self._v(v)
-        ph = _expit(self._engine.hidden_logits(v))
+        ph = expit(self._engine.hidden_logits(v))
         x = self._engine.visible_logits(ph).astype(np.float64)
-        return (_softplus(x) - v * x).sum(axis=1)
+        return (softplus(x) - v * x).sum(axis=1)
 
     def sample(self, n_chains: int = 100, n_steps: int = 1000, *, seed: int = 0, init=None,
                mean: bool = True, shape: tuple[int, ...] | None = None) -> np.ndarray:
@@ -370,8 +356,7 @@ class RBM:
         >>> RBM.random(4, 2, seed=0).sample(3, 5, mean=False).shape
         (3, 4)
         """
-        from pgm.inference.compiled import check_positive_int
-        from pgm.inference.pairwise import sample_from_logits
+        from pgm.inference.bipartite import sample_from_logits
 
         n_steps = check_positive_int("n_steps", n_steps, 1)
         if init is None:
@@ -381,7 +366,7 @@ class RBM:
         else:
             v = self._v(init, "init")
         v, h = self._engine.gibbs(v, n_steps, seed=seed, step0=1)
-        out = _expit(self._engine.visible_logits(h)) if mean else v
+        out = expit(self._engine.visible_logits(h)) if mean else v
         return out.reshape(out.shape[0], *shape) if shape is not None else out
 
     # ------------------------------------------------------------- core views
@@ -415,7 +400,7 @@ class RBM:
             return L.exact_log_partition(self, **kwargs)
         if method == "ais":
             return L.ais_log_partition(self, **kwargs).log_z
-        raise _parameter_error(f"method must be 'exact' or 'ais', got {method!r}")
+        raise ParameterError(f"method must be 'exact' or 'ais', got {method!r}")
 
     def log_likelihood(self, v, log_z: float | None = None, *, method: str = "exact",
                        **kwargs) -> np.ndarray:
@@ -429,8 +414,8 @@ class RBM:
         """Write the parameters to a ``.npz`` file (atomically; no pickle)."""
         meta = {"format": FORMAT, "version": FORMAT_VERSION, "kind": "model",
                 "dtype": str(self.dtype)}
-        return _write_npz(path, {"W": self.W, "visible_bias": self.visible_bias,
-                                 "hidden_bias": self.hidden_bias}, meta)
+        return write_model_npz(path, {"W": self.W, "visible_bias": self.visible_bias,
+                                      "hidden_bias": self.hidden_bias}, meta)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> RBM:
@@ -441,13 +426,11 @@ class RBM:
 
 
 # ---------------------------------------------------------------------- files
-def _write_npz(path: str | os.PathLike, arrays: Mapping[str, np.ndarray], meta: dict) -> Path:
-    return write_npz_model(path, arrays, meta)
+_ARRAYS = ("W", "visible_bias", "hidden_bias")
 
 
 def _read_npz(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict]:
-    return read_npz_model(path, FORMAT, ("W", "visible_bias", "hidden_bias"),
-                          version=FORMAT_VERSION, label="pgm RBM")
+    return read_model_npz(path, FORMAT, _ARRAYS, label="pgm RBM")
 
 
 # ------------------------------------------------------------------ gradient
@@ -514,8 +497,6 @@ def cd_phases(rbm: RBM, v0: np.ndarray, k: int = 1, *, seed: int = 0, step: int 
     >>> ph.negative.shape, ph.hidden_negative.shape, ph.next_step
     ((4, 5), (4, 3), 3)
     """
-    from pgm.inference.compiled import check_positive_int
-
     k = check_positive_int("k", k, 1)
     eng = rbm.engine
     m = len(v0)
@@ -526,7 +507,7 @@ def cd_phases(rbm: RBM, v0: np.ndarray, k: int = 1, *, seed: int = 0, step: int 
     else:
         V, H = buffers
         if V.shape != (m + n, rbm.n_visible) or H.shape != (m + n, rbm.n_hidden):
-            raise _parameter_error(f"buffers must have shapes {(m + n, rbm.n_visible)} and "
+            raise ParameterError(f"buffers must have shapes {(m + n, rbm.n_visible)} and "
                                    f"{(m + n, rbm.n_hidden)}, got {V.shape} and {H.shape}")
     if not np.shares_memory(V[:m], v0):
         V[:m] = v0
@@ -568,26 +549,6 @@ def cd_gradient(rbm: RBM, v0: np.ndarray, k: int = 1, *, seed: int = 0, step: in
 
 
 # ----------------------------------------------------------------- estimator
-def _seed_from(random_state) -> int:
-    if random_state is None:
-        return int(np.random.SeedSequence().generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
-    if isinstance(random_state, (bool, np.bool_)):
-        raise _parameter_error(f"random_state must be an int, None or a generator, got {random_state!r}")
-    if isinstance(random_state, (int, np.integer)):
-        if random_state < 0:
-            raise _parameter_error(f"random_state must be >= 0, got {random_state}")
-        return int(random_state)
-    if isinstance(random_state, np.random.Generator):
-        return int(random_state.integers(0, 2**62))
-    if isinstance(random_state, np.random.RandomState):
-        return int(random_state.randint(0, 2**31 - 1))
-    raise _parameter_error(f"random_state must be an int, None or a generator, got {random_state!r}")
-
-
-def _derived_seed(seed: int, purpose: int) -> int:
-    return int(np.random.SeedSequence([seed, purpose]).generate_state(1, dtype=np.uint64)[0])
-
-
 _JSON_PARAMS = ("n_components", "learning_rate", "batch_size", "n_iter", "k", "persistent",
                 "momentum", "weight_decay", "sigma", "init_visible_bias", "dtype",
                 "score_method", "monitor_size", "learning_rate_schedule", "final_momentum")
@@ -599,7 +560,7 @@ LEARNING_RATE_SCHEDULES = ("constant", "linear")
 MOMENTUM_SWITCH_EPOCHS = 5
 
 
-class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TrainableEstimator):
     """Binary RBM trained by CD-k or persistent CD (scikit-learn transformer).
 
     Like :class:`sklearn.neural_network.BernoulliRBM` (``transform`` gives
@@ -682,6 +643,9 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     (2,)
     """
 
+    _format = FORMAT
+    _fitted_attr = "rbm_"
+
     def __init__(self, n_components: int = 256, *, learning_rate: float = 0.1,
                  batch_size: int = 100, n_iter: int = 10, k: int = 1, persistent: bool = False,
                  momentum: float = 0.5, weight_decay: float = 2e-4, sigma: float = 0.1,
@@ -725,49 +689,29 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         return self._fitted().visible_bias
 
     def _fitted(self) -> RBM:
-        from sklearn.exceptions import NotFittedError
-
-        rbm = self.__dict__.get("rbm_")
-        if rbm is None:
-            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit first")
-        return rbm
+        super()._fitted()
+        return self.rbm_
 
     def _check_params(self) -> None:
-        from pgm.inference.compiled import check_positive_int
-
         check_positive_int("n_components", self.n_components)
         check_positive_int("batch_size", self.batch_size)
         check_positive_int("n_iter", self.n_iter, 0)
         check_positive_int("k", self.k)
         check_positive_int("monitor_size", self.monitor_size)
-        for name, lo in (("learning_rate", 0.0), ("weight_decay", 0.0), ("sigma", 0.0)):
-            val = getattr(self, name)
-            if not (isinstance(val, (int, float, np.floating, np.integer)) and np.isfinite(val)
-                    and val >= lo):
-                raise _parameter_error(f"{name} must be a finite number >= {lo}, got {val!r}")
-        for name in ("momentum", "final_momentum"):
-            val = getattr(self, name)
-            if name == "final_momentum" and val is None:
-                continue
-            if not (isinstance(val, (int, float, np.floating, np.integer)) and np.isfinite(val)
-                    and 0 <= val < 1):
-                raise _parameter_error(f"{name} must be in [0, 1), got {val!r}")
-        if self.learning_rate_schedule not in LEARNING_RATE_SCHEDULES:
-            raise _parameter_error(f"learning_rate_schedule must be one of {LEARNING_RATE_SCHEDULES}, "
-                                   f"got {self.learning_rate_schedule!r}")
-        if str(self.dtype) not in ("float32", "float64"):
-            raise _parameter_error(f"dtype must be 'float32' or 'float64', got {self.dtype!r}")
-        if self.score_method not in ("auto", "exact", "ais"):
-            raise _parameter_error(f"score_method must be 'auto', 'exact' or 'ais', got "
-                                   f"{self.score_method!r}")
-
-    @property
-    def _dt(self) -> np.dtype:
-        return np.dtype(str(self.dtype))
+        for name in ("learning_rate", "weight_decay", "sigma"):
+            check_float(name, getattr(self, name), minimum=0)
+        check_float("momentum", self.momentum, minimum=0, maximum=1, include_maximum=False)
+        if self.final_momentum is not None:
+            check_float("final_momentum", self.final_momentum, minimum=0, maximum=1,
+                        include_maximum=False)
+        check_choice("learning_rate_schedule", self.learning_rate_schedule,
+                     LEARNING_RATE_SCHEDULES)
+        check_dtype("dtype", self.dtype)
+        check_choice("score_method", self.score_method, ("auto", "exact", "ais"))
 
     # ------------------------------------------------------------- state
     def _init_state(self, X: np.ndarray) -> None:
-        self.seed_ = _seed_from(self.random_state)
+        self.seed_ = self._resolve_seed()
         D = X.shape[1]
         b = data_log_odds(X) if self.init_visible_bias else None
         self.rbm_ = RBM.random(D, self.n_components, sigma=self.sigma, seed=self.seed_,
@@ -782,11 +726,11 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         self._sample_step = 0
         self.__dict__.pop("_log_z_cache", None)
         if self.persistent:
-            from pgm.inference.pairwise import sample_bernoulli
+            from pgm.inference.bipartite import sample_bernoulli
 
             rng = np.random.default_rng([self.seed_, 2])
             idx = rng.integers(0, X.shape[0], self.batch_size)
-            self.chains_ = sample_bernoulli(X[idx], _derived_seed(self.seed_, 2), 0)
+            self.chains_ = sample_bernoulli(X[idx], derived_seed(self.seed_, 2), 0)
         else:
             self.chains_ = None
 
@@ -843,9 +787,9 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
 
         ``vel = mu vel + lr (<v h>_data - <v h>_model - weight_decay W)``, ``W += vel``:
         one BLAS product of the stacked phases (scaled by ``+-lr/m``) into a reused
-        buffer, then one compiled pass (:func:`pgm.inference.sgd.momentum_step`).
+        buffer, then one compiled pass (:func:`pgm.models.sgd.momentum_step`).
         """
-        from pgm.inference.sgd import momentum_step
+        from pgm.models.sgd import momentum_step
 
         W, b, a = self._params()
         m = len(v0)
@@ -885,49 +829,36 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         return np.sort(np.random.default_rng([self.seed_, purpose]).choice(n, m, replace=False))
 
     def _train(self, X: np.ndarray, X_val: np.ndarray | None) -> None:
-        from tqdm import tqdm
-
         n = X.shape[0]
-        bs = int(self.batch_size)
-        n_batches = -(-n // bs)
+        n_batches = -(-n // int(self.batch_size))
         Xm = X[self._monitor_rows(n, 3)]
         Vm = None if X_val is None else X_val[self._monitor_rows(X_val.shape[0], 4)]
-        show = bool(self.verbose) and sys.stderr.isatty()
-        for epoch in range(self.epoch_, int(self.n_iter)):
-            t0 = time.perf_counter()
-            snap = self._snapshot()
-            perm = np.random.default_rng([self.seed_, 1, epoch]).permutation(n)
-            with tqdm(total=n_batches, desc=f"epoch {epoch + 1}/{self.n_iter}", leave=False,
-                      disable=not show, unit="batch") as bar:
-                for bi in range(n_batches):
-                    v0 = self._batch(X, perm[bi * bs:(bi + 1) * bs])
-                    if not self._update(v0, self._rates(epoch, bi / n_batches)):
-                        self._restore(snap)
-                        kept = (f"; the checkpoint {self.checkpoint} (epoch {self.epoch_}) is kept"
-                                if self.checkpoint else "")
-                        raise TrainingDivergedError(
-                            f"training diverged in epoch {epoch + 1}, minibatch {bi + 1}: the "
-                            f"parameters became non-finite (learning_rate={self.learning_rate} "
-                            f"is probably too large); parameters restored to the end of epoch "
-                            f"{self.epoch_}{kept}")
-                    bar.update()
-            if not self.rbm_.is_finite():  # pragma: no cover - caught per batch
-                self._restore(snap)
-                raise TrainingDivergedError(f"training diverged in epoch {epoch + 1}")
-            record = {"epoch": epoch + 1, **self._monitor(Xm, Vm),
-                      "seconds": time.perf_counter() - t0}
-            self.epoch_ = epoch + 1
-            for key in HISTORY_KEYS:
-                self.history_[key].append(record[key])
-            if show:
-                tqdm.write(f"epoch {epoch + 1}: recon {record['train_recon']:.2f} "
-                           f"(val {record['val_recon']:.2f}), F gap "
-                           f"{record['free_energy_gap']:.2f}, {record['seconds']:.1f}s",
-                           file=sys.stderr)
-            if self.checkpoint:
-                self.save(self.checkpoint)
-            if self.callback is not None and self.callback(self, record) is True:
-                break
+        snap: dict = {}
+
+        def step(epoch: int, bar) -> dict:
+            snap.update(self._snapshot())
+            for bi, rows in minibatches(n, self.batch_size, self.seed_, epoch):
+                if not self._update(self._batch(X, rows), self._rates(epoch, bi / n_batches)):
+                    self._restore(snap)
+                    kept = (f"; the checkpoint {self.checkpoint} (epoch {self.epoch_}) is kept"
+                            if self.checkpoint else "")
+                    raise TrainingDivergedError(
+                        f"training diverged in epoch {epoch + 1}, minibatch {bi + 1}: the "
+                        f"parameters became non-finite (learning_rate={self.learning_rate} "
+                        f"is probably too large); parameters restored to the end of epoch "
+                        f"{self.epoch_}{kept}")
+                bar.update()
+            return {}
+
+        def summary(r: dict) -> str:
+            return (f"epoch {r['epoch']}: recon {r['train_recon']:.2f} (val {r['val_recon']:.2f}), "
+                    f"F gap {r['free_energy_gap']:.2f}, {r['seconds']:.1f}s")
+
+        train_epochs(self, step, n_epochs=self.n_iter, n_batches=n_batches,
+                     history_keys=HISTORY_KEYS, monitor=lambda: self._monitor(Xm, Vm),
+                     params=self._params, on_diverged=lambda: self._restore(snap),
+                     checkpoint=self.checkpoint, callback=self.callback, verbose=self.verbose,
+                     summary=summary)
 
     # ---------------------------------------------------------- sklearn API
     def fit(self, X, y=None, X_val=None) -> BernoulliRBM:
@@ -973,7 +904,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         v = check_data(v, n_features=rbm.n_visible, name="v", dtype=self._dt)
         step = self.__dict__.get("_sample_step", 0)
         self._sample_step = step + 1
-        return rbm.gibbs(v, 1, seed=_derived_seed(self.seed_, 5), step0=step)[0]
+        return rbm.gibbs(v, 1, seed=derived_seed(self.seed_, 5), step0=step)[0]
 
     def sample(self, n_chains: int = 100, n_steps: int = 1000, *, seed: int = 0,
                mean: bool = True) -> np.ndarray:
@@ -1006,24 +937,20 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         return float(np.mean(self.score_samples(X)))
 
     # ------------------------------------------------------------------ files
-    def _meta(self) -> dict[str, Any]:
-        return {"format": FORMAT, "version": FORMAT_VERSION, "kind": "estimator",
-                "dtype": str(self._dt),
-                "params": {p: (getattr(self, p).item() if isinstance(getattr(self, p), np.generic)
-                               else getattr(self, p)) for p in _JSON_PARAMS},
-                "seed": int(self.seed_), "step": int(self.step_), "epoch": int(self.epoch_),
-                "n_features_in": int(self.n_features_in_),
-                "history": {k: [float(x) for x in v] for k, v in self.history_.items()}}
-
     def save(self, path: str | os.PathLike) -> Path:
-        """Write the model, hyperparameters, history and training state to ``.npz`` (atomic)."""
+        """Write the model, hyperparameters, history and training state to ``.npz`` (atomic;
+        :func:`pgm.models._training.save_training_state`'s layout)."""
         rbm = self._fitted()
-        arrays = {"W": rbm.W, "visible_bias": rbm.visible_bias, "hidden_bias": rbm.hidden_bias,
-                  "velocity_W": self.velocity_[0], "velocity_visible_bias": self.velocity_[1],
-                  "velocity_hidden_bias": self.velocity_[2]}
-        if self.chains_ is not None:
-            arrays["chains"] = self.chains_
-        return _write_npz(path, arrays, self._meta())
+        extra = {} if self.chains_ is None else {"chains": self.chains_}
+        return save_training_state(self, path, _ARRAYS, _JSON_PARAMS, params=self._params(),
+                                   extra_arrays=extra, kind="estimator", dtype=str(rbm.dtype),
+                                   step=int(self.step_), n_features_in=int(self.n_features_in_))
+
+    def _meta(self) -> dict:
+        """The JSON part of :meth:`save`'s file that describes the run (hyperparameters,
+        seed, counters)."""
+        return {"params": {p: json_value(getattr(self, p)) for p in _JSON_PARAMS},
+                "seed": int(self.seed_), "step": int(self.step_), "epoch": int(self.epoch_)}
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> BernoulliRBM:
@@ -1035,28 +962,19 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         params.setdefault("n_components", rbm.n_hidden)
         params.setdefault("dtype", str(rbm.dtype))
         est = cls(**{k: v for k, v in params.items() if k in _JSON_PARAMS})
-        est._set_state(arrays, meta, rbm)
+        est._set_state(arrays, meta, rbm, path)
         return est
 
-    def _set_state(self, arrays: dict, meta: dict, rbm: RBM) -> None:
+    def _set_state(self, arrays: dict, meta: dict, rbm: RBM, path) -> None:
         self.rbm_ = rbm
         self.n_features_in_ = rbm.n_visible
         self._n_features_out = rbm.n_hidden
-        self.seed_ = int(meta.get("seed", 0))
         self.step_ = int(meta.get("step", 0))
-        self.epoch_ = int(meta.get("epoch", 0))
-        vel = []
-        for key, p in zip(("velocity_W", "velocity_visible_bias", "velocity_hidden_bias"),
-                          self._params()):
-            u = arrays.get(key)
-            vel.append(np.zeros_like(p) if u is None else np.array(u, dtype=p.dtype))
-            if vel[-1].shape != p.shape:
-                raise ModelLoadError(f"{key} has shape {vel[-1].shape}, expected {p.shape}")
-        self.velocity_ = tuple(vel)
+        restore_training_state(self, arrays, meta, _ARRAYS, HISTORY_KEYS, path,
+                               params=self._params())
+        self.velocity_ = tuple(self.velocity_)
         ch = arrays.get("chains")
         self.chains_ = None if ch is None else np.ascontiguousarray(ch, dtype=rbm.dtype)
-        hist = meta.get("history") or {}
-        self.history_ = {k: [float(x) for x in hist.get(k, [])] for k in HISTORY_KEYS}
         self._version = self.__dict__.get("_version", 0) + 1
         self._sample_step = 0
         self.__dict__.pop("_log_z_cache", None)
@@ -1073,10 +991,10 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         has_chains = "chains" in arrays
         if has_chains != bool(self.persistent) or (
                 has_chains and arrays["chains"].shape[0] != self.batch_size):
-            raise _parameter_error(f"checkpoint {path} was written with persistent="
-                                   f"{has_chains} and other chains; resume with the same "
-                                   "persistent and batch_size")
-        self._set_state(arrays, meta, rbm)
+            raise ParameterError(f"checkpoint {path} was written with persistent="
+                                 f"{has_chains} and other chains; resume with the same "
+                                 "persistent and batch_size")
+        self._set_state(arrays, meta, rbm, path)
 
 
 # ---------------------------------------------------------------- plotting
@@ -1091,15 +1009,10 @@ def plot_training_curves(history: Mapping[str, list], path: str | os.PathLike) -
     >>> plot_training_curves(h, os.path.join(tempfile.mkdtemp(), "c.png")).suffix
     '.png'
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    from matplotlib.figure import Figure
-
-    from pgm.files import atomic_write_bytes
+    from pgm.files import new_figure, save_figure
 
     ep = np.asarray(history.get("epoch", []), dtype=float)
-    fig = Figure(figsize=(9, 3.4))
+    fig = new_figure((9, 3.4))
     ax1, ax2 = fig.subplots(1, 2)
     ax1.plot(ep, history.get("train_recon", []), "o-", label="training subset")
     val = np.asarray(history.get("val_recon", []), dtype=float)
@@ -1113,65 +1026,4 @@ def plot_training_curves(history: Mapping[str, list], path: str | os.PathLike) -
     ax2.axhline(0.0, color="grey", lw=0.8)
     ax2.set_xlabel("epoch")
     ax2.set_ylabel("mean F(validation) - mean F(train)")
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100)
-    return atomic_write_bytes(path, buf.getvalue())
-
-
-# -------------------------------------------------------------------- demo
-def rbm_demo_section(out_dir: str | os.PathLike, quick: bool = False) -> list[str]:
-    """Train a small RBM on scikit-learn's 8x8 digits; write filters and samples PNGs.
-
-    Returns Markdown lines for ``pgm demo`` (a few seconds; ``quick``: fewer epochs).
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> lines = rbm_demo_section(tempfile.mkdtemp(), quick=True)   # doctest: +SKIP
-    """
-    from pgm.models import rbm_likelihood as L
-    from pgm.models.tiles import save_tiles, tile_filters
-    from sklearn.datasets import load_digits
-
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    X = (load_digits().data / 16.0 > 0.5).astype(np.float32)
-    train, val = X[:1500], X[1500:]
-    epochs = 10 if quick else 30
-    t0 = time.perf_counter()
-    est = BernoulliRBM(n_components=16, n_iter=epochs, learning_rate=0.05, batch_size=20,
-                       k=1, random_state=0)
-    ll0 = L.average_log_likelihood(RBM.random(64, 16, seed=0, visible_bias=data_log_odds(train)),
-                                   val).mean
-    est.fit(train, X_val=val)
-    secs = time.perf_counter() - t0
-    rbm = est.rbm_
-    exact = L.average_log_likelihood(rbm, val, method="exact")
-    n_temps = 1000 if quick else 4000
-    ais = L.ais_log_partition(rbm, data=train, n_runs=100, betas=L.ais_betas(n_temps), seed=0)
-    tile_path = save_tiles(out / "rbm_filters.png", tile_filters(rbm.W, (8, 8), scale=4))
-    samples = rbm.sample(64, 200 if quick else 1000, seed=0)
-    sample_path = save_tiles(out / "rbm_samples.png", samples.reshape(-1, 8, 8), scale=4)
-    h = est.history_
-    lines = [
-        f"Binary RBM with 16 hidden units trained by CD-1 on {len(train)} binarized 8x8 "
-        f"scikit-learn digits ({epochs} epochs, {secs:.1f} s, seed 0).",
-        "",
-        "| | value |",
-        "|---|---|",
-        f"| reconstruction error, training subset (first → last epoch) | "
-        f"{h['train_recon'][0]:.2f} → {h['train_recon'][-1]:.2f} nats |",
-        f"| reconstruction error, validation | {h['val_recon'][0]:.2f} → "
-        f"{h['val_recon'][-1]:.2f} nats |",
-        f"| free-energy gap (validation − training) | {h['free_energy_gap'][-1]:+.2f} |",
-        f"| exact log Z (2^16 hidden states) | {exact.log_z:.4f} |",
-        f"| AIS log Z (100 runs, {n_temps} temperatures) | {ais.log_z:.4f} ± "
-        f"{3 * ais.log_z_std:.4f} |",
-        f"| validation log-likelihood before → after training | {ll0:.2f} → {exact.mean:.2f} "
-        "nats/image |",
-        "",
-        f"Filters: `{tile_path.name}`; 64 chains after {200 if quick else 1000} Gibbs steps: "
-        f"`{sample_path.name}`.",
-    ]
-    return lines
+    return save_figure(fig, path, dpi=100, format="png")

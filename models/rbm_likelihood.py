@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pgm._math import logsumexp, sigmoid
-from pgm.exceptions import EstimateWarning
+from pgm.exceptions import EstimateWarning, ParameterError
 
 __all__ = [
     "AISResult",
@@ -62,7 +62,7 @@ def exact_log_partition(rbm, *, backend: str = "auto", max_units: int = 25) -> f
     >>> round(float(exact_log_partition(RBM(np.zeros((3, 2)))) / np.log(2)), 6)
     5.0
     """
-    from pgm.inference._kernels_rbm import bipartite_log_partition
+    from pgm.inference.bipartite import bipartite_log_partition
 
     return bipartite_log_partition(rbm.W, rbm.visible_bias, rbm.hidden_bias, backend=backend,
                                    max_units=max_units)
@@ -81,8 +81,6 @@ def ais_betas(n_temperatures: int | tuple[int, int, int] | None = None) -> np.nd
     >>> b.size, float(b[0]), float(b[-1]), bool(np.all(np.diff(b) > 0))
     (20, 0.0, 1.0, True)
     """
-    from pgm.inference.compiled import ParameterError
-
     if n_temperatures is None:
         counts = PAPER_COUNTS
     elif isinstance(n_temperatures, (int, np.integer)) and not isinstance(n_temperatures, bool):
@@ -183,11 +181,10 @@ def ais_log_partition(rbm, *, data=None, base_bias=None, n_runs: int = 100,
     >>> res.n_runs, bool(res.log_z_lower <= res.log_z <= res.log_z_upper)
     (50, True)
     """
-    from pgm.inference.compiled import ParameterError, check_positive_int
-    from pgm.inference.pairwise import sample_from_logits
-    from pgm.models.rbm import check_data, data_log_odds
-
     from pgm.exceptions import CardinalityError
+    from pgm.inference.bipartite import sample_from_logits
+    from pgm.models.rbm import check_data, data_log_odds
+    from pgm.validation import check_positive_int
 
     M = check_positive_int("n_runs", n_runs, 2)
     if betas is None or isinstance(betas, (int, np.integer, tuple)):
@@ -300,7 +297,6 @@ def average_log_likelihood(rbm, data, *, method: str = "exact", log_z: float | N
     >>> bool(np.isclose(est.mean, -4 * np.log(2)))
     True
     """
-    from pgm.inference.compiled import ParameterError
     from pgm.models.rbm import check_data
 
     X = check_data(data, n_features=rbm.n_visible, name="data")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pgm.exceptions import CardinalityError, EvidenceError
+from pgm.exceptions import CardinalityError, EvidenceError, ParameterError
 
 __all__ = ["image_shape", "tile_images", "tile_filters", "save_tiles"]
 
@@ -87,8 +87,6 @@ def tile_images(images, shape: tuple[int, int] | None = None, *, n_cols: int | N
         if a.min() < 0 or a.max() > 1:
             raise EvidenceError("image values must lie in [0, 1] (or use normalize='each')")
     else:
-        from pgm.inference.compiled import ParameterError
-
         raise ParameterError(f"normalize must be 'none', 'each' or 'global', got {normalize!r}")
     if scale > 1:
         a = np.repeat(np.repeat(a, int(scale), axis=1), int(scale), axis=2)

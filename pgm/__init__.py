@@ -16,26 +16,10 @@ Examples
 True
 """
 
+from pgm import exceptions as _exceptions
 from pgm.bayesian_network import BayesianNetwork
 from pgm.cpd import TabularCPD
-from pgm.exceptions import (
-    CardinalityError,
-    CycleError,
-    EstimateWarning,
-    EvidenceError,
-    InvalidProbabilityError,
-    MemoryBudgetError,
-    MissingCPDError,
-    ModelError,
-    ModelLoadError,
-    NormalizationError,
-    ParameterError,
-    ParseError,
-    PGMError,
-    QueryError,
-    StructureMismatchError,
-    UnknownVariableError,
-)
+from pgm.exceptions import *  # noqa: F403  (the one exception hierarchy, all of it)
 from pgm.factor import Factor, factor_product
 from pgm.factor_graph import FactorGraph
 from pgm.independence import d_separated, independence_gap, separated
@@ -57,21 +41,6 @@ __all__ = [
     "separated",
     "independence_gap",
     "StructureIndex",
-    "PGMError",
-    "QueryError",
-    "ParameterError",
-    "ModelError",
-    "CycleError",
-    "MissingCPDError",
-    "StructureMismatchError",
-    "CardinalityError",
-    "InvalidProbabilityError",
-    "NormalizationError",
-    "UnknownVariableError",
-    "EvidenceError",
-    "ParseError",
-    "MemoryBudgetError",
-    "ModelLoadError",
-    "EstimateWarning",
     "__version__",
+    *_exceptions.__all__,
 ]

@@ -205,7 +205,7 @@ def read_evidence_file(model: Any, path: str | os.PathLike) -> dict[Hashable, in
     if p.suffix.lower() == ".evid" or re.fullmatch(r"[0-9\s]*", stripped):
         from pgm.io.uai import read_evidence
 
-        raw = read_evidence(text) if stripped else {}
+        raw = read_evidence(text + "\n") if stripped else {}  # a newline marks it as text
         known = set(model_variables(model))
         for v in raw:
             if v not in known:

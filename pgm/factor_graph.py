@@ -1,4 +1,9 @@
-"""Undirected discrete models: a set of variables and non-negative factors over them."""
+"""Undirected discrete models: a set of variables and non-negative factors over them.
+
+One method is a thin convenience over :mod:`pgm.inference`, imported lazily:
+:meth:`FactorGraph.log_partition_function` hands models too large to enumerate to
+variable elimination (``pgm.inference.variable_elimination.log_partition_function``).
+"""
 
 from __future__ import annotations
 
@@ -207,20 +212,12 @@ class FactorGraph:
             total += v if f.log else float(safe_log(v))
         return total
 
-    def check_evidence(self, evidence: Mapping[Hashable, int] | None) -> dict:
-        """Validate evidence (known variables, in-range integer states) and return it as a dict."""
-        out = {}
-        for v, val in (evidence or {}).items():
-            if v not in self._card:
-                raise EvidenceError(f"evidence names unknown variable {v!r}")
-            if isinstance(val, (bool, np.bool_)) or not isinstance(val, (int, np.integer)):
-                raise EvidenceError(f"evidence value {val!r} for {v!r} is not a state index")
-            if not 0 <= int(val) < self._card[v]:
-                raise EvidenceError(
-                    f"evidence {v!r}={val} is outside its states 0..{self._card[v] - 1}"
-                )
-            out[v] = int(val)
-        return out
+    def check_evidence(self, evidence: Mapping[Hashable, object] | None) -> dict:
+        """Evidence as ``{variable: state index}`` (state names or indices; see
+        :func:`pgm.evidence.normalize_evidence`, which raises :class:`EvidenceError`)."""
+        from pgm.evidence import normalize_evidence
+
+        return normalize_evidence(self, evidence)
 
     def joint(self, *, normalized: bool = True, log: bool = False,
               memory_budget: int | None = None) -> Factor:

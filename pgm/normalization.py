@@ -5,6 +5,10 @@ the CPDs are normalized: by brute-force enumeration on small models, and by summ
 variables out with variable elimination on larger ones (Problem 2's proof sums them
 out in reverse topological order; any elimination order gives the same total, and
 a min-fill order keeps the tables small).
+
+The elimination path is a thin convenience over :mod:`pgm.inference`, imported
+lazily (``pgm.inference.variable_elimination.log_partition_function``), so
+``import pgm`` stays light.
 """
 
 from __future__ import annotations

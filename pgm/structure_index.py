@@ -3,7 +3,7 @@
 A :class:`BayesianNetwork` keeps one :class:`StructureIndex` of its graph and
 rebuilds it only when the graph changes (:class:`TrackedDiGraph` counts changes).
 The index holds integer CSR adjacency, so d-separation runs in a compiled
-linear-time kernel (:mod:`pgm.inference._kernels_graph`), and it memoizes Markov
+linear-time kernel (:mod:`pgm.inference.dseparation`), and it memoizes Markov
 blankets.
 """
 
@@ -103,7 +103,7 @@ class StructureIndex:
         """d-separation of already-validated, disjoint name sets."""
         if not xs or not ys:
             return True
-        from pgm.inference._kernels_graph import d_separated_packed, pack_graph
+        from pgm.inference.dseparation import d_separated_packed, pack_graph
 
         if self._packed is None:
             self._packed = pack_graph(self.pred_ptr, self.pred_idx, self.succ_ptr, self.succ_idx)

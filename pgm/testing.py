@@ -47,7 +47,6 @@ __all__ = [
     "evidence",
     "disjoint_variable_sets",
     "model_variables",
-    "rbms",
 ]
 
 _SEEDS = st.integers(min_value=0, max_value=2**32 - 1)
@@ -328,33 +327,3 @@ def disjoint_variable_sets(model: BayesianNetwork | FactorGraph | nx.Graph, *, m
                 set(order[nx_ + ny_:nx_ + ny_ + nz_]))
 
     return _sets()
-
-
-def rbms(*, max_visible: int = 5, max_hidden: int = 5, scale: float = 3.0) -> SearchStrategy:
-    """Small binary RBMs (:class:`pgm.models.RBM`, float64) with weights and biases in
-    ``[-scale, scale]``: small enough to enumerate the whole joint.
-
-    Examples
-    --------
-    >>> from hypothesis import given
-    >>> @given(rbms(max_visible=3, max_hidden=2))
-    ... def test_shapes(rbm):
-    ...     assert rbm.W.shape[0] <= 3 and rbm.W.shape[1] <= 2
-    >>> test_shapes()
-    """
-    _check_range("visible units", 1, max_visible, 1)
-    _check_range("hidden units", 1, max_hidden, 1)
-
-    @st.composite
-    def _rbm(draw):
-        from pgm.models.rbm import RBM  # models depend on the core, not the other way
-
-        D = draw(st.integers(1, max_visible))
-        P = draw(st.integers(1, max_hidden))
-        vals = st.floats(-scale, scale, allow_nan=False, allow_infinity=False)
-        W = np.array(draw(st.lists(vals, min_size=D * P, max_size=D * P))).reshape(D, P)
-        b = np.array(draw(st.lists(vals, min_size=D, max_size=D)))
-        a = np.array(draw(st.lists(vals, min_size=P, max_size=P)))
-        return RBM(W, b, a, dtype=np.float64)
-
-    return _rbm()

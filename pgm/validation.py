@@ -7,9 +7,9 @@ Booleans are never numbers here, NaN and infinity are never finite, and a negati
 count is never silently clipped.
 
 The seed convention (:func:`resolve_seed`) is the toolkit's one: ``seed`` (or a
-scikit-learn style ``random_state``) may be ``None`` (fresh entropy), a non-negative
-integer, a :class:`numpy.random.SeedSequence`, a :class:`numpy.random.Generator` or a
-:class:`numpy.random.RandomState`; the compiled kernels get a 63-bit integer from it.
+scikit-learn style ``random_state``) may be ``None`` (fresh entropy), an integer in
+``[0, 2**64)``, a :class:`numpy.random.SeedSequence`, a :class:`numpy.random.Generator` or a
+:class:`numpy.random.RandomState`; the compiled kernels get a 64-bit integer from it.
 Command-line ``--seed`` defaults to :data:`DEFAULT_SEED` in every subcommand.
 
 Examples
@@ -177,9 +177,9 @@ def check_choice(name: str, value: Any, choices: tuple) -> Any:
 
 
 def resolve_seed(seed: Any, name: str = "seed") -> int:
-    """The toolkit's seed convention: a non-negative 63-bit integer from ``seed``.
+    """The toolkit's seed convention: a non-negative 64-bit integer from ``seed``.
 
-    ``None`` draws fresh entropy; an integer must be in ``[0, 2**63)`` and is kept as
+    ``None`` draws fresh entropy (63 bits); an integer must be in ``[0, 2**64)`` and is kept as
     it is; a :class:`~numpy.random.SeedSequence`, :class:`~numpy.random.Generator` or
     :class:`~numpy.random.RandomState` gives a draw from it (advancing a generator).
 
@@ -190,7 +190,7 @@ def resolve_seed(seed: Any, name: str = "seed") -> int:
     >>> resolve_seed(-1)
     Traceback (most recent call last):
     ...
-    pgm.exceptions.ParameterError: seed must be an integer in [0, 2**63), None or a numpy generator, got -1
+    pgm.exceptions.ParameterError: seed must be an integer in [0, 2**64), None or a numpy generator, got -1
     """
     if seed is None:
         return int(np.random.SeedSequence().generate_state(1, dtype=np.uint64)[0]) & _SEED_MASK
@@ -200,9 +200,9 @@ def resolve_seed(seed: Any, name: str = "seed") -> int:
         return int(seed.integers(0, 2**62))
     if isinstance(seed, np.random.RandomState):
         return int(seed.randint(0, 2**31 - 1))
-    if not _is_bool(seed) and isinstance(seed, (int, np.integer)) and 0 <= seed <= _SEED_MASK:
+    if not _is_bool(seed) and isinstance(seed, (int, np.integer)) and 0 <= int(seed) < 2**64:
         return int(seed)
-    raise ParameterError(f"{name} must be an integer in [0, 2**63), None or a numpy generator, "
+    raise ParameterError(f"{name} must be an integer in [0, 2**64), None or a numpy generator, "
                          f"got {seed!r}")
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from pgm.models.autoencoder import Autoencoder, DenoisingAutoencoder
 
 from pgm.exceptions import CardinalityError, EvidenceError, ModelLoadError, ParameterError
+from pgm.models.autoencoder import Autoencoder, DenoisingAutoencoder
 
 
 def _data(n=80, d=12, seed=0):

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from pgm.models.autoencoder import Autoencoder
-from pgm.models.classifier import MLPClassifier, softmax_cross_entropy
-from pgm.models.rbm import RBM, BernoulliRBM
 from test_autoencoder import numeric_grad
 
 from pgm.exceptions import CardinalityError, EvidenceError, ModelLoadError, ParameterError
+from pgm.models.autoencoder import Autoencoder
+from pgm.models.classifier import PretrainableClassifier, softmax_cross_entropy
+from pgm.models.rbm import RBM, BernoulliRBM
 
 
 def _blobs(n=120, d=10, k=3, seed=0):
@@ -33,7 +33,7 @@ def test_softmax_cross_entropy_gradient():
 
 def test_network_gradient_matches_finite_differences():
     rng = np.random.default_rng(2)
-    clf = MLPClassifier(4, 3, dtype="float64", random_state=0).init_random(6)
+    clf = PretrainableClassifier(4, 3, dtype="float64", random_state=0).init_random(6)
     clf.hidden_bias[:] = rng.normal(size=4)
     clf.output_bias[:] = rng.normal(size=3)
     X, y = rng.random((7, 6)), rng.integers(0, 3, 7)
@@ -45,7 +45,7 @@ def test_network_gradient_matches_finite_differences():
 
 def test_learns_and_history():
     X, y = _blobs()
-    clf = MLPClassifier(8, 3, n_epochs=15, learning_rate=0.5, random_state=0)
+    clf = PretrainableClassifier(8, 3, n_epochs=15, learning_rate=0.5, random_state=0)
     clf.fit(X, y, X_val=X, y_val=y)
     h = clf.history_
     assert len(h["val_accuracy"]) == 15 and h["val_loss"][-1] < h["val_loss"][0]
@@ -56,34 +56,34 @@ def test_learns_and_history():
 def test_init_from_pretrained_models():
     X, y = _blobs()
     rbm = RBM.random(10, 6, seed=1)
-    clf = MLPClassifier(6, 3, random_state=0).init_from(rbm)
+    clf = PretrainableClassifier(6, 3, random_state=0).init_from(rbm)
     np.testing.assert_array_equal(clf.W, rbm.W)
     est = BernoulliRBM(n_components=6, n_iter=1, random_state=0).fit(X)
-    assert MLPClassifier(6, 3).init_from(est).init_ == "BernoulliRBM"
+    assert PretrainableClassifier(6, 3).init_from(est).init_ == "BernoulliRBM"
     ae = Autoencoder(6, n_epochs=1, random_state=0).fit(X)
-    clf = MLPClassifier(6, 3, n_epochs=1, random_state=0).fit(X, y, init=ae)
+    clf = PretrainableClassifier(6, 3, n_epochs=1, random_state=0).fit(X, y, init=ae)
     assert clf.init_ == "Autoencoder" and clf.W.shape == (10, 6)
     with pytest.raises(CardinalityError):
-        MLPClassifier(5, 3).init_from(ae)
+        PretrainableClassifier(5, 3).init_from(ae)
     with pytest.raises(CardinalityError):
-        MLPClassifier(5, 3).init_from(Autoencoder(5))      # not fitted
+        PretrainableClassifier(5, 3).init_from(Autoencoder(5))      # not fitted
 
 
 def test_seed_and_save_load(tmp_path):
     X, y = _blobs()
-    a = MLPClassifier(5, 3, n_epochs=2, random_state=4).fit(X, y, X_val=X, y_val=y)
-    b = MLPClassifier(5, 3, n_epochs=2, random_state=4).fit(X, y, X_val=X, y_val=y)
+    a = PretrainableClassifier(5, 3, n_epochs=2, random_state=4).fit(X, y, X_val=X, y_val=y)
+    b = PretrainableClassifier(5, 3, n_epochs=2, random_state=4).fit(X, y, X_val=X, y_val=y)
     np.testing.assert_array_equal(a.V, b.V)
-    c = MLPClassifier.load(a.save(tmp_path / "c.npz"))
+    c = PretrainableClassifier.load(a.save(tmp_path / "c.npz"))
     np.testing.assert_array_equal(c.predict_proba(X), a.predict_proba(X))
     assert c.history_ == a.history_ and c.init_ == "random"
     with pytest.raises(ModelLoadError):
-        MLPClassifier.load(tmp_path / "nope.npz")
+        PretrainableClassifier.load(tmp_path / "nope.npz")
 
 
 def test_bad_input():
     X, y = _blobs()
-    clf = MLPClassifier(4, 3, n_epochs=1, random_state=0).fit(X, y)
+    clf = PretrainableClassifier(4, 3, n_epochs=1, random_state=0).fit(X, y)
     with pytest.raises(CardinalityError):
         clf.predict(X[:, :4])
     with pytest.raises(EvidenceError):
@@ -111,9 +111,9 @@ def test_interrupted_then_resumed_equals_uninterrupted(tmp_path, monkeypatch):
     X, y = _blobs()
     ae = Autoencoder(6, n_epochs=1, random_state=0).fit(X)
     kw = dict(n_hidden=6, n_classes=3, batch_size=16, learning_rate=0.3, random_state=5)
-    full = MLPClassifier(n_epochs=4, **kw).fit(X, y, X, y, init=ae)
+    full = PretrainableClassifier(n_epochs=4, **kw).fit(X, y, X, y, init=ae)
     ckpt = tmp_path / "clf.npz"
-    calls, orig = [], MLPClassifier.loss_and_grad
+    calls, orig = [], PretrainableClassifier.loss_and_grad
 
     def interrupted(self, Xb, yb):         # killed in the middle of epoch 3 (8 batches/epoch)
         calls.append(1)
@@ -121,17 +121,17 @@ def test_interrupted_then_resumed_equals_uninterrupted(tmp_path, monkeypatch):
             raise KeyboardInterrupt
         return orig(self, Xb, yb)
 
-    monkeypatch.setattr(MLPClassifier, "loss_and_grad", interrupted)
+    monkeypatch.setattr(PretrainableClassifier, "loss_and_grad", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        MLPClassifier(n_epochs=4, checkpoint=ckpt, **kw).fit(X, y, X, y, init=ae)
+        PretrainableClassifier(n_epochs=4, checkpoint=ckpt, **kw).fit(X, y, X, y, init=ae)
     monkeypatch.undo()
-    saved = MLPClassifier.load(ckpt)
+    saved = PretrainableClassifier.load(ckpt)
     assert saved.epoch_ == 2 and saved.init_ == "Autoencoder"
-    resumed = MLPClassifier(n_epochs=4, checkpoint=ckpt, resume=True, **kw)
+    resumed = PretrainableClassifier(n_epochs=4, checkpoint=ckpt, resume=True, **kw)
     _same_run(full, resumed.fit(X, y, X, y, init=ae))
     assert resumed.init_ == "Autoencoder"
     with pytest.raises(ParameterError, match="initialized from 'Autoencoder'"):
-        MLPClassifier(n_epochs=5, checkpoint=ckpt, resume=True, **kw).fit(X, y)
+        PretrainableClassifier(n_epochs=5, checkpoint=ckpt, resume=True, **kw).fit(X, y)
 
 
 def test_convnet_interrupted_then_resumed_equals_uninterrupted(tmp_path):
@@ -149,3 +149,55 @@ def test_convnet_interrupted_then_resumed_equals_uninterrupted(tmp_path):
     with pytest.raises(ParameterError, match="kernel"):
         ConvNet((8, 8), n_epochs=3, checkpoint=ckpt, resume=True,
                 **{**kw, "kernel": 5}).fit(X, y, X, y)
+
+
+def _estimators():
+    from pgm.models.autoencoder import DenoisingAutoencoder
+    from pgm.models.convnet import ConvNet
+
+    return [BernoulliRBM(n_components=3, n_iter=2, batch_size=10, random_state=0),
+            Autoencoder(3, n_epochs=2, random_state=0),
+            DenoisingAutoencoder(3, n_epochs=2, random_state=0),
+            PretrainableClassifier(3, 3, n_epochs=2, random_state=0),
+            ConvNet([4, 4], kernel=3, pool=2, n_classes=3, n_epochs=2, random_state=0)]
+
+
+@pytest.mark.parametrize("est", _estimators(), ids=lambda e: type(e).__name__)
+def test_estimators_follow_the_scikit_learn_rules_and_clone(est):
+    from sklearn.base import clone
+
+    rng = np.random.default_rng(0)
+    X = (rng.random((30, 16)) < 0.4).astype(np.float32)
+    y = np.arange(30) % 3
+    params = est.get_params()
+    # __init__ keeps its arguments untouched; learned state ends with an underscore
+    assert all(getattr(est, k) is v for k, v in params.items())
+    assert not any(k.endswith("_") for k in vars(est))
+    twin = clone(est)
+    assert type(twin) is type(est) and twin.get_params() == params
+    args = (X,) if isinstance(est, (BernoulliRBM, Autoencoder)) else (X, y)
+    fitted = est.fit(*args)
+    refit = twin.fit(*args)
+    assert {k for k in vars(refit) if k.endswith("_")} == {k for k in vars(fitted) if k.endswith("_")}
+    np.testing.assert_array_equal(np.concatenate([np.ravel(h) for h in refit.history_["epoch"]]),
+                                  [1, 2])
+    for key in fitted.history_:
+        if key != "seconds":
+            np.testing.assert_array_equal(refit.history_[key], fitted.history_[key])
+    # a clone of a fitted estimator is unfitted, with the same hyperparameters
+    assert clone(fitted).get_params() == params
+    assert not any(k.endswith("_") for k in vars(clone(fitted)))
+
+
+def test_bad_hyperparameters_are_refused_in_fit_not_in_init():
+    from pgm.models.convnet import ConvNet
+
+    X = np.zeros((4, 16), np.float32)
+    y = np.zeros(4, int)
+    for est, args in ((Autoencoder(0), (X,)), (Autoencoder(3, dropout=1.5), (X,)),
+                      (PretrainableClassifier(3, 3, momentum=1.0), (X, y)),
+                      (ConvNet((4, 4), kernel=3, activation="tanh"), (X, y)),
+                      (ConvNet("4x4", kernel=3), (X, y)),
+                      (BernoulliRBM(n_components=3, random_state=-1), (X,))):
+        with pytest.raises(ParameterError):
+            est.fit(*args)

@@ -7,6 +7,7 @@ Most tests call :func:`pgm.cli.main` in-process (fast); one runs the installed
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -18,7 +19,7 @@ import pytest
 
 from pgm.cli import main
 from pgm.cli.query import numeric_gap, resolve_variables
-from pgm.demo import asia_network, misconception_network
+from pgm.examples import asia_network, misconception_network
 
 EXAMPLES = Path(__file__).parent / "examples"
 
@@ -66,9 +67,15 @@ def test_check_atol_loosens_the_verdict(capsys):
 
 
 def test_check_factor_graph_reports_partition_function(capsys):
+    # a Markov network is valid with any Z > 0 (exit 0); --expect-normalized asks for Z = 1
     code, out, _ = run_cli(capsys, "check", ex("misconception.py"), "--json")
-    assert code == 1
-    assert json.loads(out)["total_probability"] == pytest.approx(7_201_840.0)
+    assert code == 0
+    data = json.loads(out)
+    assert data["ok"] is True and data["normalized"] is False
+    assert data["total_probability"] == pytest.approx(7_201_840.0)
+    assert data["log_partition_function"] == pytest.approx(math.log(7_201_840.0))
+    code, out, _ = run_cli(capsys, "check", ex("misconception.py"), "--expect-normalized")
+    assert code == 1 and "FAIL" in out
 
 
 @pytest.mark.parametrize("model, message", [
@@ -214,7 +221,7 @@ def test_help_subprocess_is_fast_and_lightweight():
         [sys.executable, "-c",
          "import sys, pgm.cli as c\n"
          "try:\n    c.main(['--help'])\nexcept SystemExit:\n    pass\n"
-         "print(sorted(m for m in ('matplotlib', 'numba', 'pgm.inference', 'pgm.demo', 'scipy')"
+         "print(sorted(m for m in ('matplotlib', 'numba', 'pgm.inference', 'pgm.models', 'scipy')"
          " if m in sys.modules))"],
         capture_output=True, text=True, timeout=60)
     assert probe.stdout.strip().splitlines()[-1] == "[]", probe.stdout + probe.stderr
@@ -237,17 +244,21 @@ def test_demo_quick_writes_report_and_png(capsys, tmp_path):
 
 
 def test_demo_failed_check_exits_1(capsys, tmp_path, monkeypatch):
-    from pgm import demo
+    from pgm.models.studies import demo
+    from pgm.models.studies.report import Registry
 
+    sections = Registry()
+
+    @sections.section("bad", "Bad")
     def bad_section(ctx):
         ctx.check(False, "a claim that does not hold")
-        return ["nothing"]
+        return ctx.section(["nothing"])
 
+    @sections.section("raises", "Raises")
     def raising_section(ctx):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(demo, "SECTIONS", [demo.Section("Bad", bad_section),
-                                           demo.Section("Raises", raising_section)])
+    monkeypatch.setattr(demo, "SECTIONS", sections)
     code, out, _ = run_cli(capsys, "demo", "--quick", "--out", str(tmp_path))
     assert code == 1
     assert "a claim that does not hold" in out and "boom" in out
@@ -256,7 +267,7 @@ def test_demo_failed_check_exits_1(capsys, tmp_path, monkeypatch):
 
 # ------------------------------------------------------- files from PGM_DATA_DIR
 def _shared(*parts: str) -> Path:
-    from pgm.data import data_dir
+    from pgm.datasets import data_dir
 
     path = data_dir().joinpath(*parts)
     if not path.exists():

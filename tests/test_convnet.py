@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from pgm.models.convnet import ConvNet, im2col, max_pool, max_pool_backward
 from test_autoencoder import numeric_grad
 
 from pgm.exceptions import CardinalityError, EvidenceError, ModelLoadError, ParameterError
+from pgm.models.convnet import ConvNet, im2col, max_pool, max_pool_backward
 
 
 def test_im2col_matches_loops():

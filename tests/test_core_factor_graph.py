@@ -231,8 +231,9 @@ def test_query_errors():
         fg.log_unnormalized({"a": 0, "b": 3})
     with pytest.raises(EvidenceError, match="'b'"):
         fg.check_evidence({"b": 3})
-    with pytest.raises(EvidenceError, match="'a'"):
-        fg.check_evidence({"a": "0"})
+    with pytest.raises(EvidenceError, match="'a'"):   # state names or indices (pgm.evidence)
+        fg.check_evidence({"a": "zz"})
+    assert fg.check_evidence({"a": "0"}) == {"a": 0}
     with pytest.raises(QueryError, match="'magic'"):
         fg.log_partition_function(method="magic")
 

@@ -1,4 +1,4 @@
-"""Verified downloads against a local HTTP server (127.0.0.1, no network)."""
+"""Verified downloads (pgm.datasets.download) against a local HTTP server (127.0.0.1, no network)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from pgm.data import data_path
-from pgm.download import (
+from pgm.datasets import (
     MNIST_SHA256,
     ChecksumError,
     DownloadError,
+    data_path,
     download_file,
     ensure_mnist,
     sha256_of,

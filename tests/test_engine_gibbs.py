@@ -10,14 +10,14 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pgm.inference import anneal, compile_model, gibbs_sample
-from pgm.inference.diagnostics import batch_diagnostics, ess, split_rhat
 
 from pgm.bayesian_network import BayesianNetwork
 from pgm.cpd import TabularCPD
 from pgm.exceptions import EvidenceError, PGMError
 from pgm.factor import Factor
 from pgm.factor_graph import FactorGraph
+from pgm.inference import anneal, compile_model, gibbs_sample
+from pgm.inference.diagnostics import batch_diagnostics, ess, split_rhat
 from pgm.testing import bayesian_networks, evidence, factor_graphs
 
 Z = 5.0          # ~3e-7 two-sided per check: Bonferroni over a few thousand checks
@@ -131,6 +131,7 @@ def _loopy(n=12, k=3, seed=0) -> FactorGraph:
                                                 ("chromatic", False), ("chromatic", True)])
 def test_same_seed_same_samples_any_thread_count(scan, site_parallel, monkeypatch):
     import numba
+
     from pgm.inference import gibbs as gibbs_module
 
     if site_parallel:   # force the colour-class-parallel kernel even on a small model

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pgm.inference import GridIsing, PairwiseBinaryModel, compile_model, icm, icm_grid_ising, icm_map
 
 from pgm.exceptions import EvidenceError, PGMError
 from pgm.factor import Factor
 from pgm.factor_graph import FactorGraph
+from pgm.inference import GridIsing, PairwiseBinaryModel, compile_model, icm, icm_grid_ising, icm_map
 from pgm.testing import bayesian_networks, evidence, factor_graphs
 
 SETTINGS = settings(max_examples=25, deadline=None, derandomize=True,
@@ -136,7 +136,7 @@ def test_grid_icm_denoises_and_is_monotone():
     f = g.local_fields(s)
     assert np.all(f * s >= 0)           # every spin agrees with its local field: local minimum
     # the row-parallel kernel gives the same result as the serial one
-    from pgm.inference import pairwise as pairwise_module
+    from pgm.inference import grid as pairwise_module
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(pairwise_module, "ICM_PARALLEL_MIN_SITES", 0)

@@ -7,6 +7,8 @@ import itertools
 import numpy as np
 import pytest
 import scipy.sparse as sp
+
+from pgm.exceptions import CardinalityError, EvidenceError, ModelError, PGMError
 from pgm.inference import (
     BipartiteBinary,
     GridIsing,
@@ -21,8 +23,6 @@ from pgm.inference import (
     sample_bernoulli,
     sample_from_logits,
 )
-
-from pgm.exceptions import CardinalityError, EvidenceError, ModelError, PGMError
 
 Z, FLOOR = 5.0, 0.004
 
@@ -95,12 +95,12 @@ def test_energies_and_conditionals_match_factor_graph(name, dom):
         assert cm.energy(cm.encode(a)) == pytest.approx(ei, abs=1e-12)
     assert np.allclose(_as_csr(m).energy(x), e)
     # kernel energies (Ising form + offset)
-    from pgm.inference.pairwise import _ising_energy_fn
+    from pgm.inference.pairwise import ising_energy_fn
 
     im, offset = m.to_ising()
     spins = x if dom == "ising" else (2 * x - 1).astype(np.int8)
-    assert np.allclose(_ising_energy_fn(m)(spins) + offset, e)
-    assert np.allclose(_ising_energy_fn(_as_csr(m))(spins) + offset, e)
+    assert np.allclose(ising_energy_fn(m)(spins) + offset, e)
+    assert np.allclose(ising_energy_fn(_as_csr(m))(spins) + offset, e)
     assert np.allclose(im.energy(spins) + offset, e)
     # conditionals
     p = m.conditional_probability(x[:3])
@@ -169,6 +169,7 @@ def test_tempered_and_clamped_grid():
                                                   (8, False, False), (8, True, True)])
 def test_grid_kernels_deterministic_across_threads_and_paths(conn, periodic, table, monkeypatch):
     import numba
+
     from pgm.inference import gibbs as gibbs_module
 
     rng = np.random.default_rng(0)
@@ -216,6 +217,7 @@ def test_table_and_exp_paths_agree():
 
 def test_csr_kernels_deterministic(monkeypatch):
     import numba
+
     from pgm.inference import gibbs as gibbs_module
 
     m = PairwiseBinaryModel.from_edges(

@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
+from pgm.exceptions import ModelLoadError, PGMError
 from pgm.models.images import (
     ImageError,
     ImageLoadError,
@@ -22,8 +24,6 @@ from pgm.models.images import (
     spins_to_uint8,
     write_image,
 )
-
-from pgm.exceptions import ModelLoadError, PGMError
 
 
 def test_exception_hierarchy():

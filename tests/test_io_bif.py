@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 
 from pgm import BayesianNetwork, ModelLoadError, ParseError, TabularCPD
-from pgm.data import data_dir
+from pgm.datasets import data_dir
 from pgm.io import format_bif, load_model, read_bif, write_bif
 from pgm.testing import bayesian_networks
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 
 from pgm import BayesianNetwork, Factor, FactorGraph, ModelLoadError, ParseError, TabularCPD
-from pgm.data import data_dir
+from pgm.datasets import data_dir
 from pgm.io import (
     format_uai,
     load_model,

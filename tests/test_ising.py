@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pgm.models import METHODS, IsingDenoiser
-from pgm.models.images import ImageError, add_flip_noise, mnist_digits, shapes_image
 
 from pgm.cli import main
 from pgm.exceptions import ModelError, ModelLoadError, PGMError
+from pgm.models import METHODS, IsingDenoiser
+from pgm.models.images import ImageError, add_flip_noise, mnist_digits, shapes_image
 
 # ------------------------------------------------------------------ helpers
 params = st.floats(-3.0, 3.0, allow_nan=False).map(lambda v: round(v, 3))

@@ -10,17 +10,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pgm.models.rbm import (
-    RBM,
-    BernoulliRBM,
-    TrainingDivergedError,
-    cd_gradient,
-    cd_phases,
-    check_data,
-    data_log_odds,
-)
-from pgm.models.rbm_likelihood import average_log_likelihood, exact_log_partition
-from pgm.models.tiles import image_shape, save_tiles, tile_filters, tile_images
 from scipy.special import expit
 
 from pgm.exceptions import (
@@ -30,8 +19,19 @@ from pgm.exceptions import (
     ModelLoadError,
     ParameterError,
     PGMError,
+    TrainingDivergedError,
 )
-from pgm.testing import rbms
+from pgm.models.rbm import (
+    RBM,
+    BernoulliRBM,
+    cd_gradient,
+    cd_phases,
+    check_data,
+    data_log_odds,
+)
+from pgm.models.rbm_likelihood import average_log_likelihood, exact_log_partition
+from pgm.models.testing import rbms
+from pgm.models.tiles import image_shape, save_tiles, tile_filters, tile_images
 
 PROPS = settings(max_examples=30, deadline=None, derandomize=True)
 
@@ -430,9 +430,8 @@ def test_cli_train_score_sample(tmp_path, capsys):
 
 
 def test_cli_train_pcd_with_schedules(tmp_path):
-    from pgm.models.rbm import BernoulliRBM as Est
-
     from pgm.cli import main
+    from pgm.models.rbm import BernoulliRBM as Est
 
     out = tmp_path / "pcd"
     assert main(["rbm", "train", "--data", "digits", "--hidden", "8", "--epochs", "7",
@@ -458,9 +457,10 @@ def test_cli_file_data_and_errors(tmp_path, capsys):
 
 
 def test_demo_section(tmp_path):
-    from pgm.models.rbm import rbm_demo_section
+    from pgm.models.studies.demo import SECTIONS, DemoContext
 
-    lines = rbm_demo_section(tmp_path, quick=True)
+    ctx = DemoContext(out_dir=tmp_path, quick=True)
+    lines = SECTIONS["rbm"](ctx).lines
     assert any("exact log Z" in line for line in lines)
     assert (tmp_path / "rbm_filters.png").exists() and (tmp_path / "rbm_samples.png").exists()
 

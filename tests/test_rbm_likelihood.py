@@ -8,7 +8,9 @@ import itertools
 import numpy as np
 import pytest
 from hypothesis import given, settings
-from pgm.inference._kernels_rbm import bipartite_log_partition
+
+from pgm.exceptions import MemoryBudgetError, PGMError
+from pgm.inference.bipartite import bipartite_log_partition
 from pgm.models.rbm import RBM, BernoulliRBM
 from pgm.models.rbm_likelihood import (
     ais_betas,
@@ -16,9 +18,7 @@ from pgm.models.rbm_likelihood import (
     average_log_likelihood,
     exact_log_partition,
 )
-
-from pgm.exceptions import MemoryBudgetError, PGMError
-from pgm.testing import rbms
+from pgm.models.testing import rbms
 
 PROPS = settings(max_examples=30, deadline=None, derandomize=True)
 

@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from pgm.study import binarize, digits_split
+from pgm.datasets import binarize, digits_split
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +39,23 @@ def test_deterministic_and_disjoint(split):
 
 
 def test_binarize():
-    b = binarize(np.array([[0.0, 0.49, 0.5, 1.0]]))
-    assert b.tolist() == [[0.0, 0.0, 1.0, 1.0]] and b.dtype == np.float32
+    # one comparison for the whole toolkit: strictly above the threshold is 1 (the
+    # study's old copy used >=, pgm.models.images.binarize >; a value exactly at the
+    # threshold is now 0 everywhere)
+    b = binarize(np.array([[0.0, 0.49, 0.5, 0.51, 1.0]]))
+    assert b.tolist() == [[0.0, 0.0, 0.0, 1.0, 1.0]] and b.dtype == np.float32
+    from pgm.models.images import binarize as to_spins
+
+    grey = np.array([[0.0, 0.49], [0.5, 0.51]])
+    np.testing.assert_array_equal(to_spins(grey), 2 * binarize(grey) - 1)
+
+
+def test_binarize_of_the_split_is_unchanged(split):
+    """No MNIST pixel is exactly 0.5 (grey levels are k/255), so the strict comparison
+    gives the study the same binary digits as the former >=."""
+    for X in (split.X_train, split.X_val, split.X_test):
+        assert not (X == np.float32(0.5)).any()
+        np.testing.assert_array_equal(binarize(X), (X >= 0.5).astype(np.float32))
 
 
 def _forbid(what: str):
@@ -53,11 +68,11 @@ def _forbid_training_and_likelihoods(m) -> None:
     """Make every training run and every log Z computation fail (monkeypatch ``m``)."""
     from pgm.models import rbm_likelihood
     from pgm.models.autoencoder import Autoencoder
-    from pgm.models.classifier import MLPClassifier
+    from pgm.models.classifier import PretrainableClassifier
     from pgm.models.convnet import ConvNet
     from pgm.models.rbm import BernoulliRBM
 
-    for cls in (BernoulliRBM, Autoencoder, MLPClassifier, ConvNet):
+    for cls in (BernoulliRBM, Autoencoder, PretrainableClassifier, ConvNet):
         m.setattr(cls, "fit", _forbid(f"{cls.__name__}.fit"))
     for name in ("ais_log_partition", "exact_log_partition"):
         m.setattr(rbm_likelihood, name, _forbid(name))
@@ -80,10 +95,9 @@ def test_quick_digits_study_end_to_end(split, tmp_path, capsys, monkeypatch):
     recomputing them, while a changed configuration does not."""
     import dataclasses
 
-    from pgm.models import experiments as E
-    from pgm.models.convnet import ConvNet
-
     from pgm.cli import main
+    from pgm.models.convnet import ConvNet
+    from pgm.models.studies import digits as E
 
     out = tmp_path / "study"
     assert main(["experiments", "digits", "--out", str(out), "--quick"]) == 0
@@ -162,7 +176,7 @@ def test_quick_digits_study_end_to_end(split, tmp_path, capsys, monkeypatch):
 def _tiny_split(n_per_class: int = 4):
     """A random stand-in for the MNIST split (784 pixels, 10 classes): the study's code
     paths in seconds, without MNIST."""
-    from pgm.study import DigitSplit
+    from pgm.datasets import DigitSplit
 
     rng = np.random.default_rng(0)
 
@@ -179,9 +193,9 @@ def test_interrupted_study_resumes_from_checkpoints(tmp_path, monkeypatch):
     """A study killed in the middle of a classifier's training resumes from that
     classifier's checkpoint, keeps the models already trained, and ends with the same
     numbers as an uninterrupted run."""
-    from pgm.models import experiments as E
-    from pgm.models.classifier import MLPClassifier
+    from pgm.models.classifier import PretrainableClassifier
     from pgm.models.rbm import BernoulliRBM
+    from pgm.models.studies import digits as E
 
     split = _tiny_split()
     cfg = E.StudyConfig(True, rbm_epochs=2, ae_epochs=1, clf_epochs=3, cnn_epochs=1,
@@ -190,7 +204,7 @@ def test_interrupted_study_resumes_from_checkpoints(tmp_path, monkeypatch):
     ref = E.run_digits_study(tmp_path / "ref", config=cfg, only="d", split=split).read_text()
 
     out = tmp_path / "cut"
-    calls, orig = [], MLPClassifier.loss_and_grad
+    calls, orig = [], PretrainableClassifier.loss_and_grad
 
     def interrupted(self, X, y):      # 4 batches/epoch: stop in epoch 2 of the 2nd classifier
         calls.append(1)
@@ -199,11 +213,11 @@ def test_interrupted_study_resumes_from_checkpoints(tmp_path, monkeypatch):
         return orig(self, X, y)
 
     with monkeypatch.context() as m:
-        m.setattr(MLPClassifier, "loss_and_grad", interrupted)
+        m.setattr(PretrainableClassifier, "loss_and_grad", interrupted)
         with pytest.raises(KeyboardInterrupt):
             E.run_digits_study(out, config=cfg, only="d", split=split)
     ckpt, = (out / "models" / "checkpoints").glob("clf-rbm-*.npz")
-    assert MLPClassifier.load(ckpt).epoch_ == 1
+    assert PretrainableClassifier.load(ckpt).epoch_ == 1
     assert not list((out / "sections").glob("*.json"))
     with monkeypatch.context() as m:
         m.setattr(BernoulliRBM, "fit", _forbid("BernoulliRBM.fit"))
@@ -214,7 +228,7 @@ def test_interrupted_study_resumes_from_checkpoints(tmp_path, monkeypatch):
 
 
 def test_overfitting_sentence_follows_the_numbers():
-    from pgm.models.experiments import LogLikelihood, overfitting_sentence
+    from pgm.models.studies.digits import LogLikelihood, overfitting_sentence
 
     def ll(train, test):
         return LogLikelihood(train, test, 0.0, "exact")
@@ -235,7 +249,7 @@ def test_overfitting_sentence_follows_the_numbers():
 def test_section_files_are_keyed_by_configuration(tmp_path):
     import dataclasses
 
-    from pgm.models import experiments as E
+    from pgm.models.studies import digits as E
 
     cfg = E.study_config(quick=True)
     data = [np.zeros((2, 3), np.float32), np.zeros(2, np.int64)] * 3
@@ -260,3 +274,44 @@ def test_experiments_cli_rejects_bad_only(tmp_path):
     from pgm.cli import main
 
     assert main(["experiments", "digits", "--out", str(tmp_path), "--only", "xz"]) == 2
+
+
+def test_report_framework_contract(tmp_path):
+    """One framework for the demo and the study: registration order, checks, reuse,
+    saving, errors caught only when asked, figures through the one figure writer."""
+    from pgm.models.studies.report import Registry, ReportContext, Section, run_sections
+
+    reg = Registry()
+
+    @reg.section("fig", "A figure")
+    def fig_section(ctx):
+        name = ctx.figure("f.png", lambda fig: fig.subplots().plot([0, 1]), dpi=50)
+        ctx.check(True, "holds")
+        return ctx.section(["line"], figures=[name])
+
+    @reg.section("bad", "A failed claim")
+    def bad_section(ctx):
+        ctx.check(False, "does not hold")
+        return Section("bad", "A failed claim (computed title)")
+
+    @reg.section("boom", "Raises")
+    def boom_section(ctx):
+        raise RuntimeError("boom")
+
+    assert list(reg) == ["fig", "bad", "boom"]
+    ctx = ReportContext(out_dir=tmp_path)
+    with pytest.raises(RuntimeError, match="boom"):
+        run_sections(reg, ctx)
+    ctx, kept, seen = ReportContext(out_dir=tmp_path), [], []
+    secs = run_sections(reg, ctx, catch=True, keep=lambda c, s: kept.append(s.key),
+                        echo=lambda s, status: seen.append((s.key, status)))
+    assert [s.title for s in secs] == ["A figure", "A failed claim (computed title)", "Raises"]
+    assert seen == [("fig", "ok"), ("bad", "FAILED"), ("boom", "FAILED")] and kept == ["fig"]
+    assert ctx.failures[0] == "does not hold" and "boom" in ctx.failures[1]
+    assert (tmp_path / "f.png").read_bytes()[:4] == b"\x89PNG" and ctx.files == [tmp_path / "f.png"]
+    assert not [p for p in tmp_path.iterdir() if ".tmp" in p.name]
+    # a section an earlier run finished is reused, not run
+    secs = run_sections(reg, ReportContext(out_dir=tmp_path), only=["fig", "nope"],
+                        reuse=lambda c, key: Section(key, "old", reused=True) if key == "fig"
+                        else None)
+    assert [s.key for s in secs] == ["fig"] and secs[0].reused

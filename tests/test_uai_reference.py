@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pgm.data import data_dir
+from pgm.datasets import data_dir
 
 UAI_DIR = data_dir() / "uai"
 
@@ -53,7 +53,6 @@ def _pr_tolerance(path: Path) -> float:
 @pytest.fixture(scope="module")
 def engines():
     from pgm.inference.variable_elimination import VariableElimination
-
     from pgm.io import read_evidence, read_uai
 
     cache = {}

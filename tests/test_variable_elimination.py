@@ -16,6 +16,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from pgm import BayesianNetwork, Factor, FactorGraph, TabularCPD
+from pgm.exceptions import EvidenceError, MemoryBudgetError, QueryError, UnknownVariableError
+from pgm.inference import elimination as engine
+from pgm.inference import orders
 from pgm.inference import variable_elimination as ve
 from pgm.inference.variable_elimination import (
     VariableElimination,
@@ -28,9 +33,6 @@ from pgm.inference.variable_elimination import (
     max_table_size,
     probability_of_evidence,
 )
-
-from pgm import BayesianNetwork, Factor, FactorGraph, TabularCPD
-from pgm.exceptions import EvidenceError, MemoryBudgetError, QueryError, UnknownVariableError
 from pgm.testing import bayesian_networks, evidence, factor_graphs
 
 FAST = settings(max_examples=40)
@@ -41,7 +43,7 @@ ORDERS = ["auto", "min-fill", "weighted-min-fill", "min-degree", "min-weight", "
 def contraction_path(request, monkeypatch):
     """Run every test twice: big buckets contracted by einsum in max-shifted probability
     space (forced here even for tiny tables) and all in log space (the fallback)."""
-    monkeypatch.setattr(ve, "EINSUM_MIN_ENTRIES", 1 if request.param == "einsum" else 1 << 62)
+    monkeypatch.setattr(engine, "EINSUM_MIN_ENTRIES", 1 if request.param == "einsum" else 1 << 62)
     return request.param
 
 
@@ -287,11 +289,12 @@ def test_zero_probability_evidence_raises_not_nan():
 
 @pytest.mark.parametrize("bad, match", [
     ({"zz": 0}, "unknown variable 'zz'"),
-    ({"a": 2}, r"outside the states 0..1"),
-    ({"a": -1}, r"outside the states 0..1"),
+    # messages of pgm.evidence.normalize_evidence, shared with Gibbs and ICM (issue 11)
+    ({"a": 2}, r"state index out of range; 'a' has states 0..1"),
+    ({"a": -1}, r"state index out of range; 'a' has states 0..1"),
     ({"a": "maybe"}, "has no state 'maybe'"),
-    ({"a": 1.0}, "neither a state index nor a state name"),
-    ({"a": True}, "neither a state index nor a state name"),
+    ({"a": 1.0}, "a state is a name or an index, not a float"),
+    ({"a": True}, "a state is a name or an index, not a bool"),
 ])
 def test_bad_evidence_names_the_culprit(bad, match):
     bn = _chain()
@@ -342,8 +345,8 @@ def _dense_grid(n: int = 12) -> FactorGraph:
 def test_memory_budget_refuses_before_allocating(monkeypatch):
     fg = _dense_grid(12)
     calls = []
-    real = ve._upward
-    monkeypatch.setattr(ve, "_upward", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = ve.upward
+    monkeypatch.setattr(ve, "upward", lambda *a, **k: calls.append(1) or real(*a, **k))
     for call in (lambda: log_partition_function(fg, memory_budget=4096),
                  lambda: marginals(fg, memory_budget=4096),
                  lambda: marginal(fg, [(0, 0)], memory_budget=4096),
@@ -390,7 +393,7 @@ def test_wide_dynamic_range_stays_in_log_space():
         np.testing.assert_allclose(p, brute_marginal(fg, [v]), atol=1e-12)
     f0, f1 = fg.factors[:2]  # over (0, 1) and (1, 2)
     pair = [((1, 0), f0.values.T), ((1, 2), f1.values)]
-    assert ve._einsum_pair(pair, (0, 2)) is None  # too wide a range: the log-space path
+    assert engine.einsum_pair(pair, (0, 2)) is None  # too wide a range: the log-space path
 
 
 def test_components_and_free_variables():
@@ -467,7 +470,7 @@ def test_auto_heuristic_is_never_worse_than_min_fill_or_the_model_order():
     fg = _dense_grid(16)
     scopes = [f.variables for f in fg.factors]
     card = fg.cardinalities
-    cost = {name: ve._order_cost(scopes, order, card)[0] for name, order in [
+    cost = {name: orders.order_cost(scopes, order, card)[0] for name, order in [
         ("min-fill", elimination_order(scopes, card, heuristic="min-fill")),
         ("model", list(fg.variables)),
         ("auto", elimination_order(scopes, card, heuristic="auto")),
@@ -513,8 +516,9 @@ def test_cli_infer_uai_json_uses_the_evid_file(tmp_path, capsys):
     assert res["log_partition_function"] == pytest.approx(brute_log_z(fg, {1: 2}), abs=1e-9)
     assert res["log10_partition_function"] == pytest.approx(
         res["log_partition_function"] / math.log(10))
-    assert res["marginals"]["1"] == [0.0, 0.0, 1.0]
-    np.testing.assert_allclose(res["marginals"]["0"], brute_marginal(fg, [0], {1: 2}), atol=1e-12)
+    assert list(res["marginals"]["1"].values()) == [0.0, 0.0, 1.0]   # keyed by state name
+    np.testing.assert_allclose(list(res["marginals"]["0"].values()), brute_marginal(fg, [0], {1: 2}),
+                               atol=1e-12)
     assert set(res["map"]) == {"0", "2"}
     assert res["map_log_value"] == pytest.approx(brute_map(fg, {1: 2}), abs=1e-9)
     # --no-evidence ignores the file; X=value on the command line (variable 0, state 1)

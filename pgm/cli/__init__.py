@@ -4,6 +4,16 @@ Each subcommand lives in its own module of this package, which defines
 ``add_parser(subparsers)`` (argparse only: no heavy import, so ``pgm --help`` is
 fast) and ``run(args) -> int`` (imports what it needs).  Exit codes: 0 success,
 1 a negative answer (e.g. not normalized), 2 unreadable input or bad arguments.
+
+Every subcommand speaks one grammar, built from :mod:`pgm.cli.options`: ``MODEL``
+is a file or an example name (``asia``); evidence is ``-e/--evidence X=v``
+(repeatable) plus ``--evidence-file FILE`` (a ``.uai`` model's ``MODEL.evid`` is used
+unless ``--no-evidence``); variable lists are space- or comma-separated; ``-o/--out``
+is the output path; ``--seed`` defaults to :data:`pgm.validation.DEFAULT_SEED`;
+``--json`` prints one strict JSON object with an ``"ok"`` field.  Errors are one line
+on stderr, ``pgm CMD: error: ...``, exit 2 (with ``--json`` also a JSON object
+``{"ok": false, "error": ...}`` on stdout); so are flags that do nothing in the mode
+asked for, and NaN, negative or zero values where a count or tolerance is expected.
 """
 
 from __future__ import annotations
@@ -21,12 +31,14 @@ EXIT_OK, EXIT_NEGATIVE, EXIT_BAD_INPUT = 0, 1, 2
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand registered."""
-    parser = argparse.ArgumentParser(
+    from pgm.cli.options import CLIParser
+
+    parser = CLIParser(
         prog="pgm",
         description="Probabilistic graphical models: check, query and run discrete models.",
     )
     parser.add_argument("--version", action="version", version="pgm 0.1.0")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CLIParser)
     for name in SUBCOMMANDS:
         module = importlib.import_module(f"pgm.cli.{name}")
         module.add_parser(sub)
@@ -36,7 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``pgm`` console script."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # reported by the subcommand's parser: ``pgm CMD: error: ...``
+        sub = parser._subparsers._group_actions[0].choices.get(getattr(args, "command", None))
+        (sub or parser).error(f"unrecognized arguments: {' '.join(extra)}")
     if not getattr(args, "command", None):
         parser.print_help()
         return EXIT_BAD_INPUT
@@ -45,8 +60,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args) or 0)
     except PGMError as exc:
-        print(f"pgm {args.command}: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return report_error(args, exc)
+    except BrokenPipeError:  # `pgm ... --json | head`: the reader left; not an error of ours
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+
+
+def report_error(args: argparse.Namespace, exc: BaseException) -> int:
+    """One line ``pgm CMD: error: Type: message`` on stderr (and JSON with ``--json``); 2."""
+    message = f"{type(exc).__name__}: {exc}"
+    if getattr(args, "json", False):
+        from pgm.cli.options import write_json
+
+        data = {"ok": False, "error": message}
+        if isinstance(getattr(args, "model", None), str):
+            data["model"] = args.model
+        write_json(data)
+    command = " ".join(x for x in (args.command, getattr(args, "rbm_command", None),
+                                   getattr(args, "study", None)) if x)
+    print(f"pgm {command}: error: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":  # pragma: no cover

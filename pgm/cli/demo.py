@@ -1,5 +1,9 @@
 """``pgm demo``: run the toolkit's tour offline and write a report folder.
 
+``-o/--out DIR`` is the output folder; ``--json`` prints ``{"ok", "out", "report",
+"files", "summary", "failures", "seconds"}`` (strict JSON; the progress lines then
+go to stderr).
+
 Exit codes: 0 every check held, 1 a check failed (the report lists it),
 2 the output folder cannot be written.
 """
@@ -7,6 +11,8 @@ Exit codes: 0 every check held, 1 a check failed (the report lists it),
 from __future__ import annotations
 
 import argparse
+
+from pgm.cli.options import add_json_option, add_out_option
 
 EXIT_OK, EXIT_NEGATIVE, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -22,9 +28,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
             "in the numbers) and write report.md and networks.png into DIR."
         ),
     )
-    p.add_argument("--out", metavar="DIR", default=None,
-                   help="output folder (default: pgm-demo-output/)")
+    add_out_option(p, "output folder (default pgm-demo-output/)", metavar="DIR")
     p.add_argument("--quick", action="store_true", help="a shorter run (a few seconds)")
+    add_json_option(p)
     p.set_defaults(run=run)
     return p
 
@@ -33,15 +39,25 @@ def run(args: argparse.Namespace) -> int:
     """Run ``pgm demo``; returns the exit code."""
     import sys
 
-    from pgm.demo import DEFAULT_OUT_DIR, run_demo
+    from pgm.cli.options import write_json
+    from pgm.models.studies.demo import DEFAULT_OUT_DIR, run_demo
 
     out = args.out or DEFAULT_OUT_DIR
-    print(f"pgm demo: writing into {out}/ ({'quick' if args.quick else 'full'} run)")
+    log = sys.stderr if args.json else sys.stdout
+    print(f"pgm demo: writing into {out}/ ({'quick' if args.quick else 'full'} run)", file=log)
     try:
-        result = run_demo(out, quick=args.quick, echo=lambda line: print(f"  {line}", flush=True))
+        result = run_demo(out, quick=args.quick,
+                          echo=lambda line: print(f"  {line}", file=log, flush=True))
     except OSError as exc:
         print(f"pgm demo: error: cannot write the output: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if args.json:
+        write_json({"ok": result.ok, "out": str(result.out_dir.resolve()),
+                    "report": str(result.report.resolve()),
+                    "files": sorted(str(p) for p in result.files),
+                    "summary": list(result.summary), "failures": list(result.failures),
+                    "seconds": result.seconds})
+        return EXIT_OK if result.ok else EXIT_NEGATIVE
     print("\nFound:")
     for line in result.summary:
         print(f"  - {line}")

@@ -7,9 +7,15 @@ file), and the accuracy against the clean image is reported; ``--reference CLEAN
 gives the clean image of an input that is already noisy.
 
 Prints the accuracy (when the clean image is known), the energy and the time;
-``--json`` prints ``{"accuracy", "energy", "seconds", "method", ...}`` instead.
-``-o OUT.png`` writes the restored image and ``--figure FIG.png`` a side-by-side
-figure (clean, noisy, restored, and for Gibbs the marginal map); both atomically.
+``--json`` prints ``{"ok", "accuracy", "energy", "seconds", "method", ...}`` instead
+(strict JSON, as every subcommand).  ``-o/--out OUT.png`` writes the restored image
+and ``--figure FIG.png`` a side-by-side figure (clean, noisy, restored, and for Gibbs
+the marginal map); both atomically.  ``--seed`` (default
+:data:`pgm.validation.DEFAULT_SEED`) seeds the noise and the sampler.
+
+``--samples`` and ``--burn-in`` belong to ``--method gibbs`` and ``--sweeps`` to
+``--method anneal``; given with another method they are refused (exit 2), as are
+counts below 1, rates outside [0, 1] and non-finite couplings.
 
 Exit codes: 0 done, 2 unreadable image or bad arguments.
 """
@@ -17,6 +23,8 @@ Exit codes: 0 done, 2 unreadable image or bad arguments.
 from __future__ import annotations
 
 import argparse
+
+from pgm.cli.options import add_json_option, add_out_option, add_seed_option
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
@@ -35,6 +43,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
             "accuracy against the clean image is printed."
         ),
         epilog=("examples:  pgm denoise --builtin shapes --noise 0.1 --method graphcut -o out.png\n"
+                "           pgm denoise --builtin shapes --method gibbs --samples 100 --json\n"
                 "           pgm denoise scan.png --method gibbs --figure fig.png --json"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -60,29 +69,29 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--h", type=float, default=0.0, help="bias; > 0 favours -1 (default 0.0)")
     p.add_argument("--connectivity", type=int, choices=(4, 8), default=4,
                    help="4 or 8 neighbours (default 4)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the noise and the sampler")
-    p.add_argument("--samples", type=int, default=200, metavar="N",
-                   help="gibbs: recorded sweeps (default 200)")
-    p.add_argument("--burn-in", type=int, default=50, metavar="N",
-                   help="gibbs: discarded sweeps (default 50)")
-    p.add_argument("--sweeps", type=int, default=300, metavar="N",
-                   help="anneal: schedule length, temperatures 4 -> 0.05 (default 300)")
-    p.add_argument("-o", "--output", metavar="OUT",
-                   help="write the restored image here (format from the suffix)")
+    add_seed_option(p, "seed of the noise and of the gibbs/anneal sampler")
+    p.add_argument("--samples", type=int, default=None, metavar="N",
+                   help="--method gibbs only: recorded sweeps (default 200)")
+    p.add_argument("--burn-in", type=int, default=None, metavar="N",
+                   help="--method gibbs only: discarded sweeps (default 50)")
+    p.add_argument("--sweeps", type=int, default=None, metavar="N",
+                   help="--method anneal only: schedule length, temperatures 4 -> 0.05 "
+                        "(default 300)")
+    add_out_option(p, "write the restored image here (format from the suffix)", metavar="OUT")
     p.add_argument("--figure", metavar="FIG",
                    help="write a side-by-side figure (clean, noisy, restored, marginals)")
-    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    add_json_option(p)
     p.set_defaults(run=run)
     return p
 
 
 def run(args: argparse.Namespace) -> int:
     """Load, add noise, denoise, report and write the outputs."""
-    import json
     import sys
 
     import numpy as np
 
+    from pgm.cli.options import refuse_unused, seed_of, write_json
     from pgm.exceptions import PGMError
     from pgm.models.images import (
         add_flip_noise,
@@ -94,9 +103,30 @@ def run(args: argparse.Namespace) -> int:
         write_image,
     )
     from pgm.models.ising import IsingDenoiser
+    from pgm.validation import (
+        check_float,
+        check_nonnegative_int,
+        check_positive_int,
+        check_probability,
+    )
 
     if (args.image is None) == (args.builtin is None):
         raise PGMError("give either an IMAGE file or --builtin NAME (not both)")
+    if args.method != "gibbs":
+        refuse_unused(args, ["--samples", "--burn-in"], f"with --method {args.method} "
+                      "(--method gibbs only)")
+    if args.method != "anneal":
+        refuse_unused(args, ["--sweeps"], f"with --method {args.method} (--method anneal only)")
+    check_positive_int("--size", args.size)
+    check_probability("--threshold", args.threshold)
+    if args.noise is not None:
+        check_probability("the noise rate --noise", args.noise)
+    for name in ("beta", "eta", "h"):
+        check_float(f"--{name}", getattr(args, name))
+    n_samples = check_positive_int("--samples", 200 if args.samples is None else args.samples)
+    burn_in = check_nonnegative_int("--burn-in", 50 if args.burn_in is None else args.burn_in)
+    sweeps = check_positive_int("--sweeps", 300 if args.sweeps is None else args.sweeps)
+    seed = seed_of(args)
     if args.builtin is not None:
         clean = builtin_image(args.builtin, size=args.size)
         source = f"built-in {args.builtin!r}"
@@ -105,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
         clean = binarize(read_image(args.image), args.threshold)
         source = str(args.image)
         noise = 0.0 if args.noise is None else args.noise
-    y = add_flip_noise(clean, noise, seed=args.seed)
+    y = add_flip_noise(clean, noise, seed=seed)
     reference = clean if (args.builtin is not None or noise > 0) else None
     if args.reference is not None:
         reference = binarize(read_image(args.reference), args.threshold)
@@ -114,16 +144,14 @@ def run(args: argparse.Namespace) -> int:
                            f"{reference.shape[1]}, the input {y.shape[0]}x{y.shape[1]}")
     model = IsingDenoiser(beta=args.beta, eta=args.eta, h=args.h, connectivity=args.connectivity)
     if args.method == "gibbs":
-        res = model.gibbs(y, n_samples=args.samples, burn_in=args.burn_in, seed=args.seed)
+        res = model.gibbs(y, n_samples=n_samples, burn_in=burn_in, seed=seed)
     elif args.method == "anneal":
-        if args.sweeps < 1:
-            raise PGMError(f"--sweeps must be >= 1, got {args.sweeps}")
-        res = model.anneal(y, np.geomspace(4.0, 0.05, args.sweeps), seed=args.seed)
+        res = model.anneal(y, np.geomspace(4.0, 0.05, sweeps), seed=seed)
     else:
         res = model.denoise(y, args.method)
     written = {}
-    if args.output:
-        written["output"] = str(write_image(args.output, res.image))
+    if args.out:
+        written["out"] = str(write_image(args.out, res.image))
     if args.figure:
         panels = []
         if reference is not None:
@@ -135,6 +163,7 @@ def run(args: argparse.Namespace) -> int:
             panels.append(("P(x=+1 | y)", res.marginals))
         written["figure"] = str(save_panels(args.figure, panels))
     out = {
+        "ok": True,
         "accuracy": None if reference is None else res.accuracy(reference),
         "energy": res.energy,
         "seconds": res.seconds,
@@ -143,15 +172,16 @@ def run(args: argparse.Namespace) -> int:
         "shape": list(y.shape),
         "source": source,
         "noise": noise,
+        "seed": seed,
         "parameters": {"beta": model.beta, "eta": model.eta, "h": model.h,
                        "connectivity": model.connectivity},
         **written,
     }
     if args.json:
-        print(json.dumps(out, indent=2))
+        write_json(out)
         return EXIT_OK
     H, W = y.shape
-    print(f"{source}: {H}x{W}, noise {noise:g} (seed {args.seed})")
+    print(f"{source}: {H}x{W}, noise {noise:g} (seed {seed})")
     print(f"method {args.method}: beta={model.beta:g} eta={model.eta:g} h={model.h:g}, "
           f"{model.connectivity} neighbours")
     if reference is not None:

@@ -6,30 +6,54 @@
 * ``--map``: the most probable assignment of the unobserved variables (MPE).
 * ``--plan``: only the elimination plan (induced width, largest table), nothing run.
 
-Evidence comes from ``X=value`` arguments (state names or indices; for UAI models,
-whose variables are the integers ``0 .. n-1``, ``3=1`` sets variable 3 to state 1),
-from ``--evidence FILE`` (a UAI ``.evid`` file, a JSON object, or ``X=value`` lines)
-and, for a ``.uai`` model, from ``MODEL.evid`` beside it unless ``--no-evidence``.
+``MODEL`` is a model file or an example name (``asia``).  Evidence comes from
+``-e/--evidence X=v`` (repeatable, ``X=v,Y=w`` too; state names or indices; for UAI
+models, whose variables are the integers ``0 .. n-1``, ``-e 3=1`` sets variable 3 to
+state 1), from ``--evidence-file FILE`` (a UAI ``.evid`` file, a JSON object, or
+``X=v`` lines) and, for a ``.uai`` model, from ``MODEL.evid`` beside it unless
+``--no-evidence`` -- the same parser as every other command (:mod:`pgm.evidence`).
+Positional ``X=v`` arguments are a documented shorthand for ``-e X=v`` (so are
+``X=v`` tokens among the ``--marginals`` names).  ``--evidence FILE`` (before
+``--evidence-file``) still reads the file, with a deprecation warning.
+
+Flags that do nothing in the mode asked for are refused (exit 2): ``--method``,
+``--restarts``, ``--seed`` without ``--map``; ``--restarts`` and ``--seed`` with
+``--method ve``; anything but the evidence, ``--marginals``, ``--heuristic``,
+``--memory-budget`` and ``--json`` with ``--plan``; ``--digits`` with ``--json``.
+
+JSON: ``{"ok", "model", "evidence": {X: state}, "log_partition_function",
+"log10_partition_function", "marginals": {X: {state: p}}, "map": {X: state},
+"map_log_value", "map_method", "plan"}`` (the keys of what was asked).
 
 Exit codes: 0 answered, 2 unreadable model or evidence, unknown variable, evidence
-of probability zero, or a table over the memory budget.
+of probability zero, a table over the memory budget, or bad or no-op flags.
 
 Examples
 --------
 .. code-block:: console
 
-    $ pgm infer asia.bif.gz --marginals lung either smoke=yes
+    $ pgm infer asia --marginals lung,either -e smoke=yes
     $ pgm infer Grids_11.uai --partition-function --json
-    $ pgm infer alarm.bif.gz --map --evidence alarm_evidence.txt
+    $ pgm infer alarm --map --evidence-file alarm_evidence.txt
 """
 
 from __future__ import annotations
 
 import argparse
 import re
-from collections.abc import Hashable, Iterable
+
+from pgm.cli.options import (
+    CLIParser,
+    add_evidence_options,
+    add_json_option,
+    add_model_argument,
+    add_seed_option,
+)
 
 EXIT_OK, EXIT_NEGATIVE, EXIT_BAD_INPUT = 0, 1, 2
+
+DEFAULT_RESTARTS = 10
+DEFAULT_DIGITS = 6
 
 #: the heuristics of :data:`pgm.inference.variable_elimination.HEURISTICS` (not imported
 #: here, so that ``pgm --help`` stays fast)
@@ -58,7 +82,7 @@ def parse_bytes(text: str) -> int:
     return int(value)
 
 
-class _IntermixedParser(argparse.ArgumentParser):
+class _IntermixedParser(CLIParser):
     """Accepts ``X=value`` evidence after options too (``pgm infer M --map X=1``).
 
     Plain argparse binds the optional positional list right after MODEL and then
@@ -83,165 +107,102 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "infer",
         help="exact inference: partition function, marginals, MAP (variable elimination)",
         description=(
-            "Exact inference on MODEL by variable elimination in log space: the partition "
-            "function (probability of evidence), posterior marginals and the MAP assignment. "
-            "Exit 0 when answered, 2 on unreadable input, unknown variables, impossible "
-            "evidence or a table over the memory budget."
+            "Exact inference on MODEL (a file or an example name) by variable elimination in "
+            "log space: the partition function (probability of evidence), posterior marginals "
+            "and the MAP assignment. Evidence: -e X=v (repeatable), --evidence-file FILE, a "
+            ".uai model's MODEL.evid (unless --no-evidence), or X=v positionals (a shorthand "
+            "for -e). Exit 0 when answered, 2 on unreadable input, unknown variables, "
+            "impossible evidence, a table over the memory budget, or flags that do nothing "
+            "in the mode asked for."
         ),
-        epilog=("examples:  pgm infer asia.bif.gz --marginals lung either smoke=yes\n"
+        epilog=("examples:  pgm infer asia --marginals lung,either -e smoke=yes\n"
+                "           pgm infer asia --marginals lung either smoke=yes   # X=v shorthand\n"
                 "           pgm infer Grids_11.uai --partition-function --json\n"
-                "           pgm infer alarm.bif.gz --map HR=HIGH --memory-budget 1G"),
+                "           pgm infer alarm --map -e HR=HIGH --memory-budget 1G\n"
+                "           pgm infer alarm --map --method icm --restarts 20 --seed 1\n"
+                "           pgm infer alarm --plan --marginals HR"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.__class__ = _IntermixedParser
-    p.add_argument("model", metavar="MODEL",
-                   help="model file: .bif, .bif.gz, .uai or a .py file defining `model`")
-    p.add_argument("assignments", nargs="*", metavar="X=value", default=[],
-                   help="evidence: a variable and a state name or index")
-    p.add_argument("--evidence", metavar="FILE",
-                   help="evidence file: UAI .evid, a JSON object {variable: state}, "
-                        "or X=value lines")
-    p.add_argument("--no-evidence", action="store_true",
-                   help="ignore the MODEL.evid file a .uai model otherwise uses")
+    add_model_argument(p)
+    p.add_argument("assignments", nargs="*", metavar="X=v", default=[],
+                   help="evidence shorthand: the same as -e X=v")
+    add_evidence_options(p)
     p.add_argument("--partition-function", action="store_true",
                    help="print ln Z and log10 Z (with the evidence); the default action")
     p.add_argument("--marginals", nargs="*", metavar="VAR", default=None,
-                   help="print the posterior marginals of VARs (default: all variables)")
+                   help="print the posterior marginals of VARs, space- or comma-separated "
+                        "(default: all variables)")
     p.add_argument("--map", action="store_true",
                    help="print the most probable assignment of the unobserved variables")
-    p.add_argument("--method", choices=("ve", "icm"), default="ve",
-                   help="MAP method: exact variable elimination (default) or ICM with random "
-                        "restarts on the compiled engine (approximate, for models too wide for VE)")
-    p.add_argument("--restarts", type=int, default=10, metavar="N",
-                   help="ICM restarts for --method icm (default 10)")
-    p.add_argument("--seed", type=int, default=0, help="seed for --method icm (default 0)")
+    p.add_argument("--method", choices=("ve", "icm"), default=None,
+                   help="--map method: exact variable elimination (ve, the default) or ICM with "
+                        "random restarts on the compiled engine (approximate, for models too "
+                        "wide for VE)")
+    p.add_argument("--restarts", type=int, default=None, metavar="N",
+                   help=f"ICM restarts, --method icm only (default {DEFAULT_RESTARTS})")
+    add_seed_option(p, "seed of --method icm")
     p.add_argument("--plan", action="store_true",
-                   help="print the elimination plan (induced width, largest table) only")
-    p.add_argument("--json", action="store_true", help="print the results as JSON")
+                   help="print the elimination plan (induced width, largest table) only; "
+                        "takes the evidence, --marginals (the query), --heuristic, "
+                        "--memory-budget and --json, and nothing else")
+    add_json_option(p)
     p.add_argument("--memory-budget", type=parse_bytes, default=None, metavar="BYTES",
                    help="largest table allowed, e.g. 4G (default: $PGM_MEMORY_BUDGET or 4 GiB)")
     p.add_argument("--heuristic", choices=HEURISTIC_NAMES, default="auto",
                    help="elimination-order heuristic (default: auto)")
-    p.add_argument("--digits", type=int, default=6, metavar="N",
-                   help="significant digits of the text output (default 6)")
+    p.add_argument("--digits", type=int, default=None, metavar="N",
+                   help=f"significant digits of the text output (default {DEFAULT_DIGITS})")
     p.set_defaults(run=run)
     return p
-
-
-# ------------------------------------------------------------------ helpers
-def _variables_of(model) -> list[Hashable]:
-    return list(model.nodes) if hasattr(model, "nodes") else list(model.variables)
-
-
-def resolve_variable(model, name: str, known: set | None = None) -> Hashable:
-    """The model variable a command-line name refers to (integers for UAI models)."""
-    from pgm.exceptions import UnknownVariableError
-
-    known = set(_variables_of(model)) if known is None else known
-    if name in known:
-        return name
-    text = name.strip()
-    if text in known:
-        return text
-    if re.fullmatch(r"-?[0-9]+", text) and int(text) in known:
-        return int(text)
-    raise UnknownVariableError(f"variable {name!r} is not in the model")
-
-
-def _split_assignment(token: str) -> tuple[str, str]:
-    from pgm.exceptions import EvidenceError
-
-    if "=" not in token:
-        raise EvidenceError(f"evidence {token!r} is not of the form X=value")
-    name, value = token.split("=", 1)
-    if not name.strip() or not value.strip():
-        raise EvidenceError(f"evidence {token!r} is not of the form X=value")
-    return name.strip(), value.strip()
-
-
-def parse_assignments(model, tokens: Iterable[str]) -> dict:
-    """``{variable: state}`` from ``X=value`` tokens (values stay strings or ints)."""
-    from pgm.exceptions import EvidenceError, UnknownVariableError
-
-    known = set(_variables_of(model))
-    out: dict = {}
-    for token in tokens:
-        for part in (t for t in re.split(r"[,\s]+", token) if t):
-            name, value = _split_assignment(part)
-            try:
-                var = resolve_variable(model, name, known)
-            except UnknownVariableError:
-                raise EvidenceError(f"evidence names unknown variable {name!r}") from None
-            out[var] = value
-    return out
-
-
-def read_evidence_file(model, path: str) -> dict:
-    """Evidence from a UAI ``.evid`` file, a JSON object, or ``X=value`` lines."""
-    import json
-    from pathlib import Path
-
-    from pgm.exceptions import EvidenceError, ModelLoadError, UnknownVariableError
-
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ModelLoadError(f"{p}: no such evidence file") from None
-    except OSError as exc:
-        raise ModelLoadError(f"{p}: cannot read the evidence file: {exc}") from exc
-    stripped = text.strip()
-    if p.suffix.lower() == ".evid" or re.fullmatch(r"[0-9\s]*", stripped):
-        from pgm.io import read_evidence
-
-        ev = read_evidence(str(p)) if stripped else {}
-        known = set(_variables_of(model))
-        for v in ev:
-            if v not in known:
-                raise EvidenceError(f"{p}: evidence names variable {v}, but the model has "
-                                    f"{len(known)} variables")
-        return ev
-    if stripped.startswith("{"):
-        try:
-            data = json.loads(stripped)
-        except json.JSONDecodeError as exc:
-            raise EvidenceError(f"{p}: invalid JSON evidence: {exc}") from None
-        if not isinstance(data, dict):
-            raise EvidenceError(f"{p}: JSON evidence must be an object {{variable: state}}")
-        out = {}
-        for name, value in data.items():
-            try:
-                var = resolve_variable(model, str(name))
-            except UnknownVariableError:
-                raise EvidenceError(f"{p}: evidence names unknown variable {name!r}") from None
-            out[var] = value if isinstance(value, (int, str)) and not isinstance(value, bool) \
-                else str(value)
-        return out
-    lines = [ln.split("#", 1)[0] for ln in text.splitlines()]
-    return parse_assignments(model, [ln for ln in lines if ln.strip()])
-
-
-def _state_label(model, ve, v, s: int):
-    return ve._p.state_names(v)[s] if ve._p.has_state_names(v) else int(s)
 
 
 def _fmt(x: float, digits: int) -> str:
     return f"{x:.{digits}g}"
 
 
+def _refuse_noop_flags(args: argparse.Namespace) -> None:
+    from pgm.cli.options import refuse_unused
+
+    if args.plan:
+        refuse_unused(args, ["--partition-function", "--map", "--method", "--restarts", "--seed",
+                             "--digits"], "with --plan (it only prints the elimination plan)")
+        return
+    if not args.map:
+        refuse_unused(args, ["--method", "--restarts", "--seed"], "without --map")
+    elif args.method != "icm":
+        refuse_unused(args, ["--restarts", "--seed"],
+                      "with --method ve (exact MAP; see --method icm)")
+    if args.json:
+        refuse_unused(args, ["--digits"], "with --json (JSON has every digit)")
+
+
 # ---------------------------------------------------------------------- run
 def run(args: argparse.Namespace) -> int:
     """Run ``pgm infer``; returns the exit code (errors propagate as PGMError: exit 2)."""
-    import json
     import math
-    from pathlib import Path
 
     from pgm.bayesian_network import BayesianNetwork
+    from pgm.cli.options import (
+        collect_evidence,
+        evidence_json,
+        load_model,
+        marginals_json,
+        require_variables,
+        seed_of,
+        split_names,
+        write_json,
+    )
+    from pgm.evidence import model_variables
     from pgm.inference.variable_elimination import VariableElimination
-    from pgm.io import load_model
+    from pgm.validation import check_positive_int
 
+    _refuse_noop_flags(args)
+    digits = check_positive_int("--digits", DEFAULT_DIGITS if args.digits is None else args.digits)
+    restarts = check_positive_int("--restarts",
+                                  DEFAULT_RESTARTS if args.restarts is None else args.restarts)
+    seed = seed_of(args)
     model = load_model(args.model)
-    model_path = Path(args.model)
 
     # marginals given as `--marginals A B X=1`: argparse puts X=1 with the variables
     marg_tokens = None
@@ -251,37 +212,20 @@ def run(args: argparse.Namespace) -> int:
         for tok in args.marginals:
             (assignments if "=" in tok else marg_tokens).append(tok)
 
-    evidence: dict = {}
-    source = None
-    if args.evidence:
-        evidence.update(read_evidence_file(model, args.evidence))
-        source = args.evidence
-    elif not args.no_evidence and model_path.name.lower().endswith((".uai", ".uai.gz")):
-        default = Path(str(model_path) + ".evid")
-        if not default.is_file() and model_path.name.lower().endswith(".gz"):
-            default = Path(str(model_path)[:-3] + ".evid")
-        if default.is_file():
-            evidence.update(read_evidence_file(model, str(default)))
-            source = str(default)
-    evidence.update(parse_assignments(model, assignments))
-
+    ev, source = collect_evidence(model, args, assignments, command="infer")
+    variables = model_variables(model)
+    query = None
+    if marg_tokens is not None:
+        query = require_variables(model, marg_tokens) if split_names(marg_tokens) else variables
     ve = VariableElimination(model, heuristic=args.heuristic, memory_budget=args.memory_budget)
-    ev = ve._p.evidence(evidence)  # validates names and states (EvidenceError naming them)
-    variables = _variables_of(model)
     want_pf = args.partition_function or (marg_tokens is None and not args.map and not args.plan)
     is_bn = isinstance(model, BayesianNetwork)
-    digits = max(1, args.digits)
 
-    result: dict = {"model": str(args.model),
-                    "evidence": {str(v): _state_label(model, ve, v, s) for v, s in ev.items()}}
+    result: dict = {"ok": True, "model": str(args.model), "evidence": evidence_json(model, ev)}
     if source:
         result["evidence_file"] = source
 
     if args.plan:
-        query = None
-        if marg_tokens is not None:
-            query = [resolve_variable(model, t) for tok in marg_tokens
-                     for t in tok.split(",") if t] or variables
         plan = ve.plan(query, ev)
         result["plan"] = {"induced_width": plan.induced_width,
                           "max_table_entries": plan.max_table_entries,
@@ -293,29 +237,24 @@ def run(args: argparse.Namespace) -> int:
         logz = ve.log_partition_function(ev)
         result["log_partition_function"] = logz
         result["log10_partition_function"] = logz / math.log(10)
-    if marg_tokens is not None:
-        names = [t for tok in marg_tokens for t in tok.split(",") if t]
-        query = [resolve_variable(model, n) for n in names] if names else variables
-        margs = ve.marginals(query, ev)
-        result["marginals"] = {str(v): [float(x) for x in p] for v, p in margs.items()}
-        labels = {str(v): [str(_state_label(model, ve, v, i)) for i in range(len(p))]
-                  for v, p in margs.items()}
+    if query is not None and not args.plan:
+        result["marginals"] = marginals_json(model, ve.marginals(query, ev))
     if args.map:
         if args.method == "icm":
             from pgm.inference import icm_map
 
-            assignment, energy = icm_map(model, ev, seed=args.seed, restarts=args.restarts)
+            assignment, energy = icm_map(model, ev, seed=seed, restarts=restarts)
             value = -float(energy)
             result["map_method"] = "icm"
+            result["seed"], result["restarts"] = seed, restarts
         else:
             assignment, value = ve.map_assignment(ev)
             result["map_method"] = "variable elimination"
-        result["map"] = {str(v): _state_label(model, ve, v, s) for v, s in assignment.items()
-                         if v not in ev}
+        result["map"] = evidence_json(model, {v: s for v, s in assignment.items() if v not in ev})
         result["map_log_value"] = value
 
     if args.json:
-        print(json.dumps(result, indent=2))
+        write_json(result)
         return EXIT_OK
 
     from pgm.cli.check import describe_model
@@ -336,10 +275,10 @@ def run(args: argparse.Namespace) -> int:
         what = "log P(evidence)" if is_bn else "log Z"
         print(f"{what} = {_fmt(result['log_partition_function'], digits)} (natural), "
               f"{_fmt(result['log10_partition_function'], digits)} (log10)")
-    if marg_tokens is not None:
+    if "marginals" in result:
         print("marginals:")
         for name, probs in result["marginals"].items():
-            cells = "  ".join(f"{lab}={_fmt(x, digits)}" for lab, x in zip(labels[name], probs))
+            cells = "  ".join(f"{lab}={_fmt(x, digits)}" for lab, x in probs.items())
             print(f"  {name}: {cells}")
     if args.map:
         print(f"MAP by {result['map_method']} (log value {_fmt(result['map_log_value'], digits)}):")

@@ -5,8 +5,12 @@
   ``C, D``?  Structurally by d-separation for a Bayesian network and by graph
   separation for a factor graph; with ``--numeric`` also in the numbers, by the
   exact gap ``max |P(a,b|c) - P(a|c) P(b|c)|`` compared with ``--atol``.
-  Each of ``A``, ``B`` (and each ``--given`` argument) may be a comma-separated
-  set: ``--independent tub,lung bronc --given smoke``.
+  Each of ``A``, ``B`` may be a comma-separated set, and ``--given`` (like
+  ``--markov-blanket``) takes a space- or comma-separated list:
+  ``--independent tub,lung bronc --given smoke either``.
+
+``MODEL`` is a model file or an example name (``pgm query asia --markov-blanket
+either`` works from any folder).
 
 Exit codes: 0 answered (and independent, for ``--independent``), 1 not independent
 (by the numbers with ``--numeric``, else by the graph), 2 unreadable model,
@@ -18,7 +22,13 @@ from __future__ import annotations
 import argparse
 from collections.abc import Hashable, Iterable
 
+from pgm.cli.options import add_json_option, add_model_argument
+from pgm.cli.options import resolve_variables as _resolve
+
 EXIT_OK, EXIT_NEGATIVE, EXIT_BAD_INPUT = 0, 1, 2
+
+#: the default of ``--atol`` (the largest gap ``--numeric`` calls independent)
+DEFAULT_ATOL = 1e-9
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -27,58 +37,43 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "query",
         help="Markov blankets and (conditional) independence queries",
         description=(
-            "Answer structure queries on MODEL (put MODEL first). A variable set is a\n"
-            "comma-separated list (A,B). Independence is d-separation for a Bayesian\n"
-            "network and graph separation for a factor graph; --numeric adds the exact gap.\n"
-            "Exit 0 when answered (and independent), 1 when not independent, 2 on\n"
-            "unreadable input or unknown variables."
+            "Answer structure queries on MODEL (a file or an example name such as asia).\n"
+            "Variable lists are space- or comma-separated (A,B); A and B of --independent\n"
+            "are one argument each, so a set there is comma-separated. Independence is\n"
+            "d-separation for a Bayesian network and graph separation for a factor graph;\n"
+            "--numeric adds the exact gap. Exit 0 when answered (and independent), 1 when\n"
+            "not independent, 2 on unreadable input, unknown variables or bad arguments."
         ),
-        epilog=("examples:  pgm query asia.bif.gz --markov-blanket either\n"
-                "           pgm query asia.bif.gz --independent tub smoke --given lung --numeric"),
+        epilog=("examples:  pgm query asia --markov-blanket either\n"
+                "           pgm query asia --markov-blanket either,lung smoke\n"
+                "           pgm query asia --independent tub smoke --given lung --numeric"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("model", metavar="MODEL",
-                   help="model file: a .py file defining `model`, or a format pgm.io reads")
+    add_model_argument(p)
     p.add_argument("--markov-blanket", nargs="+", metavar="X", default=[],
-                   help="print the Markov blanket of each variable X")
+                   help="print the Markov blanket of each variable X (space- or comma-separated)")
     p.add_argument("--independent", nargs=2, metavar=("A", "B"),
                    help="ask whether A and B (variables or comma-separated sets) are independent")
-    p.add_argument("--given", nargs="*", metavar="C", default=[],
-                   help="conditioning variables for --independent (also comma-separated)")
+    p.add_argument("--given", nargs="+", metavar="C", default=[],
+                   help="conditioning variables for --independent (space- or comma-separated)")
     p.add_argument("--numeric", action="store_true",
                    help="also compute the exact independence gap max|P(a,b|c)-P(a|c)P(b|c)|")
-    p.add_argument("--atol", type=float, default=1e-9, metavar="X",
-                   help="the gap up to which --numeric calls A and B independent (default 1e-9)")
-    p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    p.add_argument("--atol", type=float, default=None, metavar="X",
+                   help="with --numeric: the gap (>= 0) up to which A and B are called "
+                        f"independent (default {DEFAULT_ATOL:g})")
+    add_json_option(p)
     p.set_defaults(run=run)
     return p
 
 
-def _variables_of(model) -> list[Hashable]:
-    return list(model.nodes) if hasattr(model, "nodes") else list(model.variables)
-
-
 def resolve_variables(model, tokens: Iterable[str]) -> tuple[list[Hashable], list[str]]:
-    """Map command-line names to the model's variables.
+    """Map command-line names (space- or comma-separated) to the model's variables.
 
-    A token that names a variable is taken whole; otherwise it is split on commas.
-    A name that is not a variable but whose integer value is (models with integer
-    variables, e.g. from UAI files) maps to that integer.  Returns ``(variables,
-    unknown_names)``.
+    :func:`pgm.cli.options.resolve_variables`: a token that names a variable is taken
+    whole, else split on commas; a name may be the ``str()`` of a variable (integer
+    variables of UAI models).  Returns ``(variables, unknown_names)``.
     """
-    known = set(_variables_of(model))
-    out: list[Hashable] = []
-    unknown: list[str] = []
-    for token in tokens:
-        names = [token] if token in known else [n.strip() for n in token.split(",") if n.strip()]
-        for name in names:
-            if name in known:
-                out.append(name)
-            elif name.lstrip("-").isdigit() and int(name) in known:
-                out.append(int(name))
-            else:
-                unknown.append(name)
-    return list(dict.fromkeys(out)), unknown
+    return _resolve(model, tokens)
 
 
 def numeric_gap(model, xs: Iterable[Hashable], ys: Iterable[Hashable],
@@ -127,28 +122,21 @@ def _fmt(vs: Iterable[Hashable]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run ``pgm query``; returns the exit code."""
-    import json
-    import sys
-
+    """Run ``pgm query``; returns the exit code (errors propagate as PGMError: exit 2)."""
     from pgm.bayesian_network import BayesianNetwork
-    from pgm.exceptions import PGMError
-    from pgm.io import load_model
-
-    def fail(message: str) -> int:
-        if args.json:
-            print(json.dumps({"ok": False, "error": message}))
-        print(f"pgm query: error: {message}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    from pgm.cli.options import load_model, refuse_unused, write_json
+    from pgm.evidence import model_variables
+    from pgm.exceptions import ParameterError, UnknownVariableError
+    from pgm.validation import check_float
 
     if not args.markov_blanket and not args.independent:
-        return fail("nothing to ask: give --markov-blanket X and/or --independent A B")
-    if args.given and not args.independent:
-        return fail("--given needs --independent A B")
-    try:
-        model = load_model(args.model)
-    except PGMError as exc:
-        return fail(f"{type(exc).__name__}: {exc}")
+        raise ParameterError("nothing to ask: give --markov-blanket X and/or --independent A B")
+    if not args.independent:
+        refuse_unused(args, ["--given", "--numeric"], "without --independent A B")
+    if not args.numeric:
+        refuse_unused(args, ["--atol"], "without --numeric")
+    atol = DEFAULT_ATOL if args.atol is None else check_float("--atol", args.atol, minimum=0)
+    model = load_model(args.model)
 
     blanket_vars, unknown = resolve_variables(model, args.markov_blanket)
     xs = ys = zs = []
@@ -158,8 +146,9 @@ def run(args: argparse.Namespace) -> int:
         zs, u3 = resolve_variables(model, args.given)
         unknown += u1 + u2 + u3
     if unknown:
-        return fail(f"unknown variable(s): {', '.join(dict.fromkeys(unknown))} "
-                    f"(the model has {len(_variables_of(model))} variables)")
+        raise UnknownVariableError(
+            f"unknown variable(s): {', '.join(dict.fromkeys(unknown))} "
+            f"(the model has {len(model_variables(model))} variables)")
 
     result: dict = {"ok": True, "model": str(args.model)}
     lines: list[str] = []
@@ -183,11 +172,11 @@ def run(args: argparse.Namespace) -> int:
             independent = sep
             if args.numeric:
                 gap = numeric_gap(model, xs, ys, zs)
-                independent = gap <= args.atol
-                ind["numeric"] = {"gap": gap, "atol": args.atol, "independent": independent}
+                independent = gap <= atol
+                ind["numeric"] = {"gap": gap, "atol": atol, "independent": independent}
                 lines.append(f"independence gap max|P(x,y|z)-P(x|z)P(y|z)| = {gap:.3e}: "
                              f"{'independent' if independent else 'NOT independent'} "
-                             f"within atol {args.atol:g}")
+                             f"within atol {atol:g}")
                 if sep and not independent:
                     lines.append("warning: separated in the graph but dependent in the numbers "
                                  "(check the model)")
@@ -195,13 +184,13 @@ def run(args: argparse.Namespace) -> int:
             result["independence"] = ind
             if not independent:
                 code = EXIT_NEGATIVE
-    except PGMError as exc:
+    except Exception:
         if lines and not args.json:  # keep the answers found before the failure
             print("\n".join(lines))
-        return fail(f"{type(exc).__name__}: {exc}")
+        raise
 
     if args.json:
-        print(json.dumps(result, indent=2))
+        write_json(result)
     else:
         print("\n".join(lines))
     return code

@@ -2,21 +2,30 @@
 
 Examples::
 
-    pgm rbm train --data digits --hidden 64 --epochs 20 --out runs/digits
-    pgm rbm train --data mnist --hidden 500 --k 1 --epochs 10 --out runs/cd1 [--resume]
+    pgm rbm train --data digits --hidden 64 --epochs 20 -o runs/digits --json
+    pgm rbm train --data mnist --hidden 500 --k 1 --epochs 10 -o runs/cd1 [--resume]
     pgm rbm score runs/cd1/model.npz --data mnist --method ais --json
-    pgm rbm sample runs/cd1/model.npz --chains 100 --steps 1000 -o samples.png
+    pgm rbm sample runs/cd1/model.npz --chains 100 --steps 1000 -o samples.png --json
 
 ``--data``: ``mnist`` (``$PGM_DATA_DIR/mnist``; validation: the test set),
 ``digits`` (scikit-learn's 8x8 digits scaled to [0, 1], offline) or a ``.npy`` /
 ``.npz`` file (an array of rows or images; an ``.npz`` may hold ``train`` and
 ``validation``/``test`` arrays).  Grey levels are thresholded at 0.5 unless
 ``--no-binarize``.
+
+As everywhere in ``pgm``: ``-o/--out`` is the output path (a folder for ``train``,
+a PNG for ``sample``), ``--seed`` defaults to :data:`pgm.validation.DEFAULT_SEED`,
+``--json`` prints one strict JSON object with ``"ok"`` and ``"model"`` (``train``:
+the final history row, the paths written and the seconds per epoch), counts and
+rates are validated (exit 2), and ``--runs``, ``--temperatures`` and ``--seed`` are
+refused with ``score --method exact``, which does not use them.
 """
 
 from __future__ import annotations
 
 import argparse
+
+from pgm.cli.options import add_json_option, add_out_option, add_seed_option
 
 __all__ = ["add_parser", "run", "load_data"]
 
@@ -55,11 +64,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     t.add_argument("--sigma", type=float, default=0.1, help="initial weight std (default 0.1)")
     t.add_argument("--val-fraction", type=float, default=0.1,
                    help="held-out fraction when the data has no validation set (default 0.1)")
-    t.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    t.add_argument("--out", default="rbm-out", help="output folder (default rbm-out)")
+    add_seed_option(t)
+    add_out_option(t, "output folder", default="rbm-out", metavar="DIR")
     t.add_argument("--resume", action="store_true",
                    help="continue from OUT/checkpoint.npz up to --epochs")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_json_option(t)
     t.set_defaults(run=run)
 
     s = sub.add_parser("score", help="average log-likelihood (exact or AIS)")
@@ -67,23 +77,28 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     data_args(s, default="mnist")
     s.add_argument("--split", choices=("test", "train"), default="test",
                    help="mnist/digits split to score (default test)")
-    s.add_argument("--method", choices=("exact", "ais"), default="exact")
-    s.add_argument("--runs", type=int, default=100, help="AIS runs (default 100)")
+    s.add_argument("--method", choices=("exact", "ais"), default="exact",
+                   help="exact (enumerates the hidden or visible states; small RBMs) or ais "
+                        "(default exact)")
+    s.add_argument("--runs", type=int, default=None,
+                   help="--method ais only: AIS runs (default 100)")
     s.add_argument("--temperatures", type=int, default=None,
-                   help="AIS temperatures (default 14,500 as in Salakhutdinov & Murray)")
-    s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--json", action="store_true", help="print the result as JSON")
+                   help="--method ais only: AIS temperatures (default 14,500 as in "
+                        "Salakhutdinov & Murray)")
+    add_seed_option(s, "--method ais only: seed of the AIS runs")
+    add_json_option(s)
     s.set_defaults(run=run)
 
     g = sub.add_parser("sample", help="run Gibbs chains and tile the samples into a PNG")
     g.add_argument("model", help="a model .npz written by pgm rbm train")
-    g.add_argument("--chains", type=int, default=100)
-    g.add_argument("--steps", type=int, default=1000)
-    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--chains", type=int, default=100, help="Gibbs chains (default 100)")
+    g.add_argument("--steps", type=int, default=1000, help="Gibbs steps (default 1000)")
+    add_seed_option(g)
     g.add_argument("--shape", default=None, help="image shape HxW (default: square)")
     g.add_argument("--binary", action="store_true",
                    help="tile binary samples instead of P(v=1|h) of the last step")
-    g.add_argument("-o", "--output", default="samples.png")
+    add_out_option(g, "the PNG to write", default="samples.png")
+    add_json_option(g)
     g.set_defaults(run=run)
     p.set_defaults(run=run)
     return p
@@ -100,8 +115,8 @@ def load_data(spec: str, *, binarize: bool = True, limit: int | None = None,
 
     import numpy as np
 
-    from pgm.exceptions import ModelLoadError
-    from pgm.inference.compiled import ParameterError
+    from pgm.datasets import binarize as binarize_rows
+    from pgm.exceptions import ModelLoadError, ParameterError
 
     if not 0 <= val_fraction < 1:
         raise ParameterError(f"--val-fraction must be in [0, 1), got {val_fraction}")
@@ -113,7 +128,7 @@ def load_data(spec: str, *, binarize: bool = True, limit: int | None = None,
         if a.dtype == np.uint8:
             a = a / 255.0
         a = a[:limit] if limit is not None else a
-        return (a > 0.5).astype(np.float32) if binarize else a.astype(np.float32)
+        return binarize_rows(a) if binarize else a.astype(np.float32)
 
     def split_off(a):
         n_val = int(round(len(a) * val_fraction))
@@ -170,7 +185,7 @@ def load_data(spec: str, *, binarize: bool = True, limit: int | None = None,
 def _shape(text: str | None):
     if text is None:
         return None
-    from pgm.inference.compiled import ParameterError
+    from pgm.exceptions import ParameterError
 
     try:
         h, w = (int(x) for x in text.lower().split("x"))
@@ -180,32 +195,59 @@ def _shape(text: str | None):
 
 
 # ------------------------------------------------------------------ actions
+def _check_limit(args) -> None:
+    from pgm.validation import check_positive_int
+
+    if args.limit is not None:
+        check_positive_int("--limit", args.limit)
+
+
+def _check_train_args(args) -> None:
+    from pgm.validation import check_float, check_positive_int, check_probability
+
+    for flag in ("hidden", "k", "epochs", "batch_size"):
+        check_positive_int("--" + flag.replace("_", "-"), getattr(args, flag))
+    check_float("--lr", args.lr, minimum=0, include_minimum=False)
+    check_probability("--momentum", args.momentum)
+    if args.final_momentum is not None:
+        check_probability("--final-momentum", args.final_momentum)
+    check_float("--weight-decay", args.weight_decay, minimum=0)
+    check_float("--sigma", args.sigma, minimum=0, include_minimum=False)
+    check_float("--val-fraction", args.val_fraction, minimum=0, maximum=1, include_maximum=False)
+    _check_limit(args)
+
+
 def _train(args) -> int:
     import csv
     import io
     import json
+    import sys
     from pathlib import Path
 
+    from pgm.cli.options import seed_of, write_json
     from pgm.files import atomic_write_text
     from pgm.models.rbm import RBM, BernoulliRBM, plot_training_curves
     from pgm.models.tiles import image_shape, save_tiles, tile_filters
 
+    _check_train_args(args)
+    seed = seed_of(args)
+    log = sys.stderr if args.json else sys.stdout
     X, Xv, shape = load_data(args.data, binarize=args.binarize, limit=args.limit,
-                             val_fraction=args.val_fraction, seed=args.seed)
+                             val_fraction=args.val_fraction, seed=seed)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     ckpt = out / "checkpoint.npz"
     if args.resume and not ckpt.exists():
-        print(f"pgm rbm train: no checkpoint in {out}; starting afresh")
+        print(f"pgm rbm train: no checkpoint in {out}; starting afresh", file=log)
     est = BernoulliRBM(n_components=args.hidden, learning_rate=args.lr, batch_size=args.batch_size,
                        n_iter=args.epochs, k=args.k, persistent=args.persistent,
                        momentum=args.momentum, final_momentum=args.final_momentum,
                        learning_rate_schedule=args.schedule, weight_decay=args.weight_decay, sigma=args.sigma,
-                       random_state=args.seed, checkpoint=ckpt, resume=args.resume,
+                       random_state=seed, checkpoint=ckpt, resume=args.resume,
                        verbose=not args.quiet)
     print(f"training an RBM: {X.shape[1]} visible, {args.hidden} hidden, "
           f"{'PCD' if args.persistent else 'CD'}-{args.k}, {len(X)} rows"
-          + (f", {len(Xv)} validation rows" if Xv is not None else ""))
+          + (f", {len(Xv)} validation rows" if Xv is not None else ""), file=log)
     est.fit(X, X_val=Xv)
     est.save(out / "model.npz")
     h = est.history_
@@ -218,30 +260,50 @@ def _train(args) -> int:
     atomic_write_text(out / "history.json", json.dumps(
         {"params": est._meta()["params"], "seed": est.seed_, "history": h}, indent=2,
         default=float) + "\n")
+    written = [out / "model.npz", ckpt, out / "history.csv", out / "history.json"]
     rbm: RBM = est.rbm_
     try:
         img = shape or image_shape(rbm.n_visible)
         save_tiles(out / "filters.png", tile_filters(rbm.W, img, n_filters=min(rbm.n_hidden, 400),
                                                      scale=1 if img[0] >= 16 else 4))
+        written.append(out / "filters.png")
     except ValueError as exc:
-        print(f"pgm rbm train: no filters.png ({exc})")
-    if h["epoch"]:
+        print(f"pgm rbm train: no filters.png ({exc})", file=log)
+    last = {k: v[-1] for k, v in h.items()} if h["epoch"] else {}
+    if last:
         plot_training_curves(h, out / "curves.png")
-        last = {k: v[-1] for k, v in h.items()}
+        written.append(out / "curves.png")
         print(f"epoch {last['epoch']}: reconstruction error {last['train_recon']:.3f} "
               f"(validation {last['val_recon']:.3f}), free-energy gap "
-              f"{last['free_energy_gap']:+.3f}")
-    print(f"wrote {out / 'model.npz'}, history.csv/.json, filters.png, curves.png")
+              f"{last['free_energy_gap']:+.3f}", file=log)
+    if args.json:
+        seconds = [float(x) for x in h.get("seconds", [])]
+        write_json({"ok": True, "model": str(out / "model.npz"), "out": str(out),
+                    "written": [str(q) for q in written if q.exists()], "final": last,
+                    "epochs": len(h["epoch"]), "seed": est.seed_,
+                    "seconds_per_epoch": seconds,
+                    "mean_seconds_per_epoch": sum(seconds) / len(seconds) if seconds else None})
+    else:
+        print(f"wrote {out / 'model.npz'}, history.csv/.json, filters.png, curves.png")
     return 0
 
 
 def _score(args) -> int:
-    import json
     import math
 
+    from pgm.cli.options import refuse_unused, seed_of, write_json
     from pgm.models.rbm import RBM
     from pgm.models.rbm_likelihood import ais_betas, average_log_likelihood
+    from pgm.validation import check_positive_int
 
+    if args.method == "exact":
+        refuse_unused(args, ["--runs", "--temperatures", "--seed"],
+                      "with --method exact (--method ais only)")
+    runs = check_positive_int("--runs", 100 if args.runs is None else args.runs)
+    if args.temperatures is not None:
+        check_positive_int("--temperatures", args.temperatures, minimum=2)
+    _check_limit(args)
+    seed = seed_of(args)
     rbm = RBM.load(args.model)
     X, _, _ = load_data(args.data, binarize=args.binarize, limit=args.limit, split=args.split)
     if args.method == "exact":
@@ -249,16 +311,17 @@ def _score(args) -> int:
     else:
         train, _, _ = load_data(args.data, binarize=args.binarize, split="train")
         est = average_log_likelihood(rbm, X, method="ais", train_data=train, n_runs=args.runs,
-                                     betas=ais_betas(args.temperatures), seed=args.seed)
-    res = {"model": str(args.model), "data": args.data, "split": args.split, "n": est.n,
+                                     betas=ais_betas(args.temperatures), seed=seed)
+    res = {"ok": True, "model": str(args.model), "data": args.data, "split": args.split, "n": est.n,
            "method": est.method, "mean_log_likelihood": est.mean, "log_z": est.log_z,
            "log_z_std": est.log_z_std, "std_error": est.std_error,
            "lower": est.lower, "upper": est.upper,
            # an AIS error bar of Z that reaches zero leaves the likelihood unbounded above
            "reliable": bool(math.isfinite(est.upper))}
-    if args.json:   # strict JSON: an unbounded end is null
-        print(json.dumps({k: None if isinstance(v, float) and not math.isfinite(v) else v
-                          for k, v in res.items()}, indent=2))
+    if args.method == "ais":
+        res["runs"], res["seed"] = runs, seed
+    if args.json:   # strict JSON: an unbounded end is null (with a reason)
+        write_json(res)
     else:
         extra = (f" (±{3 * est.log_z_std:.3f} from AIS, 3 std)" if est.method == "ais" else "")
         print(f"log Z = {est.log_z:.4f}{extra}")
@@ -268,14 +331,27 @@ def _score(args) -> int:
 
 
 def _sample(args) -> int:
+    import time
+
+    from pgm.cli.options import seed_of, write_json
     from pgm.models.rbm import RBM
     from pgm.models.tiles import image_shape, save_tiles
+    from pgm.validation import check_positive_int
 
+    chains = check_positive_int("--chains", args.chains)
+    steps = check_positive_int("--steps", args.steps)
+    seed = seed_of(args)
     rbm = RBM.load(args.model)
     img = image_shape(rbm.n_visible, _shape(args.shape))
-    v = rbm.sample(args.chains, args.steps, seed=args.seed, mean=not args.binary)
-    path = save_tiles(args.output, v.reshape(len(v), *img), scale=1 if img[0] >= 16 else 4)
-    print(f"wrote {path} ({args.chains} chains, {args.steps} Gibbs steps)")
+    t0 = time.perf_counter()
+    v = rbm.sample(chains, steps, seed=seed, mean=not args.binary)
+    path = save_tiles(args.out, v.reshape(len(v), *img), scale=1 if img[0] >= 16 else 4)
+    if args.json:
+        write_json({"ok": True, "model": str(args.model), "out": str(path), "chains": chains,
+                    "steps": steps, "seed": seed, "binary": bool(args.binary),
+                    "image_shape": list(img), "seconds": time.perf_counter() - t0})
+    else:
+        print(f"wrote {path} ({chains} chains, {steps} Gibbs steps)")
     return 0
 
 

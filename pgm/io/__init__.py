@@ -17,7 +17,6 @@ token; a missing file or an unknown extension raises
 
 from __future__ import annotations
 
-import gzip
 import os
 import runpy
 from pathlib import Path
@@ -50,29 +49,6 @@ __all__ = [
     "read_pr",
     "read_mar",
 ]
-
-
-def _read_text(path: str | os.PathLike) -> str:
-    """The text of a file, gunzipped when it starts with the gzip magic bytes.
-
-    Raises :class:`ModelLoadError` when the file is missing or unreadable.
-    """
-    p = Path(path)
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise ModelLoadError(f"{p}: no such file") from None
-    except OSError as exc:
-        raise ModelLoadError(f"{p}: cannot read the file: {exc}") from exc
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise ModelLoadError(f"{p}: corrupt gzip data: {exc}") from exc
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
 
 
 def load_python_model(path: str | os.PathLike, name: str = "model"):

@@ -37,16 +37,15 @@ and token.
 
 from __future__ import annotations
 
-import gzip
 import itertools
 import os
 import re
 from collections.abc import Hashable
-from pathlib import Path
 
 import numpy as np
 
 from pgm.exceptions import ModelError, ParseError
+from pgm.io.text import read_source, write_source
 
 __all__ = ["read_bif", "write_bif", "format_bif"]
 
@@ -85,15 +84,6 @@ def _tokenize(text: str) -> list[tuple[str, str, int]]:
 
 def _unquote(s: str) -> str:
     return re.sub(r"\\(.)", r"\1", s[1:-1])
-
-
-def _read_source(path_or_text: str | os.PathLike) -> tuple[str, str | None]:
-    """Return ``(text, path or None)``; strings holding ``{`` or a newline are BIF text."""
-    if isinstance(path_or_text, str) and ("{" in path_or_text or "\n" in path_or_text):
-        return path_or_text, None
-    from pgm.io import _read_text
-
-    return _read_text(path_or_text), str(path_or_text)
 
 
 # -------------------------------------------------------------------- parser
@@ -509,7 +499,7 @@ def read_bif(path_or_text: str | os.PathLike):
     >>> bn.get_cpd("wet").values.tolist()
     [[0.9, 0.1], [0.2, 0.8]]
     """
-    text, path = _read_source(path_or_text)
+    text, path = read_source(path_or_text, text_markers="{\n")  # "{" or a newline: BIF text
     return _Parser(text, path).parse()
 
 
@@ -589,11 +579,4 @@ def write_bif(model, path: str | os.PathLike) -> None:
     ...     read_bif(os.path.join(d, "a.bif")).get_cpd("a").values.tolist()
     [0.25, 0.75]
     """
-    data = format_bif(model).encode("utf-8")
-    path = Path(path)
-    if path.name.lower().endswith(".gz"):
-        data = gzip.compress(data, mtime=0)
-    _atomic_write(path, data)
-
-
-from pgm.files import atomic_write_bytes as _atomic_write  # noqa: E402
+    write_source(path, format_bif(model))

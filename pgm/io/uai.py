@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from pgm.exceptions import ModelError, ParseError
+from pgm.io.text import read_source, write_source
 
 __all__ = [
     "read_uai",
@@ -48,15 +49,6 @@ __all__ = [
     "read_pr",
     "read_mar",
 ]
-
-
-def _source(path_or_text: str | os.PathLike) -> tuple[str, str | None]:
-    """``(text, path or None)``: a ``str`` holding a newline is the text itself."""
-    if isinstance(path_or_text, str) and "\n" in path_or_text:
-        return path_or_text, None
-    from pgm.io import _read_text
-
-    return _read_text(path_or_text), str(path_or_text)
 
 
 class _Tokens:
@@ -215,7 +207,7 @@ def read_uai(path_or_text: str | os.PathLike):
     >>> fg.variables, round(fg.partition_function(), 9)
     ([0, 1], 10.0)
     """
-    text, path = _source(path_or_text)
+    text, path = read_source(path_or_text)
     kind, cards, scopes, tables, scope_tok, t = _parse_model(text, path)
     if kind == "MARKOV":
         return _factor_graph(cards, scopes, tables)
@@ -260,7 +252,7 @@ def read_uai_factor_graph(path_or_text: str | os.PathLike):
     >>> fg.factors[0].values.tolist()
     [0.3, 0.7]
     """
-    text, path = _source(path_or_text)
+    text, path = read_source(path_or_text)
     _, cards, scopes, tables, _, _ = _parse_model(text, path)
     return _factor_graph(cards, scopes, tables)
 
@@ -341,15 +333,7 @@ def write_uai(model, path: str | os.PathLike) -> list[Hashable]:
     >>> names, back.variables, back.factors[0].values.tolist()
     (['a', 'b'], [0, 1], [[1.0, 2.0], [3.0, 4.0]])
     """
-    import gzip
-
-    from pgm.io.bif import _atomic_write
-
-    data = format_uai(model).encode("ascii")
-    path = Path(path)
-    if path.name.lower().endswith(".gz"):
-        data = gzip.compress(data, mtime=0)
-    _atomic_write(path, data)
+    write_source(path, format_uai(model), encoding="ascii")
     return list(model.variables)
 
 
@@ -368,7 +352,7 @@ def read_evidence(path_or_text: str | os.PathLike) -> dict[int, int]:
     >>> read_evidence("0\\n")
     {}
     """
-    text, path = _source(path_or_text)
+    text, path = read_source(path_or_text)
     t = _Tokens(text, path)
     if not t.toks:
         return {}
@@ -408,8 +392,6 @@ def write_evidence(evidence: Mapping[Hashable, int], path: str | os.PathLike,
     ...     read_evidence(os.path.join(d, "e.evid"))
     {1: 1}
     """
-    from pgm.io.bif import _atomic_write
-
     pos = {v: i for i, v in enumerate(variables)} if variables is not None else None
     parts = [str(len(evidence))]
     for v, x in evidence.items():
@@ -422,7 +404,7 @@ def write_evidence(evidence: Mapping[Hashable, int], path: str | os.PathLike,
         else:
             raise ModelError(f"evidence variable {v!r} is not an index; pass variables=...")
         parts += [str(idx), str(int(x))]
-    _atomic_write(Path(path), (" ".join(parts) + "\n").encode("ascii"))
+    write_source(path, " ".join(parts) + "\n", encoding="ascii")
 
 
 # ---------------------------------------------------------------- solutions
@@ -434,7 +416,7 @@ def read_pr(path_or_text: str | os.PathLike) -> float:
     >>> read_pr("PR\\n-3.16462\\n")
     -3.16462
     """
-    text, path = _source(path_or_text)
+    text, path = read_source(path_or_text)
     t = _Tokens(text, path)
     if not t.toks or t.toks[0].upper() != "PR":
         raise t.error("expected 'PR' at the start of a .PR file", 0)
@@ -454,7 +436,7 @@ def read_mar(path_or_text: str | os.PathLike) -> list[np.ndarray]:
     >>> [m.tolist() for m in read_mar("MAR\\n2 2 0.25 0.75 1 1.0\\n")]
     [[0.25, 0.75], [1.0]]
     """
-    text, path = _source(path_or_text)
+    text, path = read_source(path_or_text)
     t = _Tokens(text, path)
     if not t.toks or t.toks[0].upper() != "MAR":
         raise t.error("expected 'MAR' at the start of a .MAR file", 0)

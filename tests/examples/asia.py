@@ -1,5 +1,5 @@
 """The Asia network (8 variables) from the demo's embedded models."""
 
-from pgm.demo import asia_network
+from pgm.examples import asia_network
 
 model = asia_network()

@@ -1,4 +1,4 @@
-"""The shared SGD update (pgm.inference.sgd) and the fast sigmoid (pgm._math)."""
+"""The shared SGD update (pgm.models.sgd) and the fast sigmoid (pgm._math)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from pgm.inference.sgd import momentum_step
 from scipy.special import expit
 
 from pgm._math import sigmoid
 from pgm.exceptions import ParameterError
+from pgm.models.sgd import momentum_step
 
 
 def _reference(p, v, g, mu, lam):

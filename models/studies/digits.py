@@ -1,10 +1,12 @@
 """The digit-modelling study (seed Problem 5): experiments (a)-(h) and their report.
 
-Each experiment is a function ``experiment_x(ctx) -> Section`` that trains what it
-needs, writes its PNG figures to ``OUT`` and returns Markdown lines plus rows of final
-numbers.  :func:`run_digits_study` runs them all and writes ``OUT/report.md`` (figures
-inlined by relative path, reference points, one table of final numbers); every number
-in it comes from a run of this code, none is hand-entered.
+Each experiment is a section of the one report framework
+(:mod:`pgm.models.studies.report`): a function ``experiment_x(ctx) -> Section``,
+registered in :data:`EXPERIMENTS`, that trains what it needs, writes its PNG figures to
+``OUT`` (through ``ctx.figure``, the toolkit's one figure writer) and returns Markdown
+lines plus rows of final numbers.  :func:`run_digits_study` runs them all and writes
+``OUT/report.md`` (figures inlined by relative path, reference points, one table of
+final numbers); every number in it comes from a run of this code, none is hand-entered.
 
 Resuming: everything a rerun can reuse is written atomically (:mod:`pgm.files`) and
 keyed by the settings that produced it, so an interrupted run continues where it
@@ -28,7 +30,8 @@ busy through BLAS (the full run, about 4 minutes, uses 1.76 cores on average), a
 BLAS-bound processes sharing two cores slowed each other several-fold when tried, so
 running experiments side by side would gain at most about 10% there.
 
-Data: the split of :func:`pgm.study.digits_split`, binarized at 0.5 (all models see
+Data: the split of :func:`pgm.datasets.digits_split`, binarized at 0.5 by
+:func:`pgm.datasets.binarize` (strictly above 0.5 is ink; all models see
 the same binary digits).  Reconstruction errors are cross-entropies in nats per image
 (mean-field reconstructions for the RBMs); log-likelihoods are nats per image, on the
 test and on the training digits with the same ``log Z`` (exact for at most 20 hidden
@@ -45,7 +48,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import io
 import json
 import math
 import os
@@ -59,7 +61,8 @@ from typing import Any
 import numpy as np
 
 from pgm.exceptions import EstimateWarning, ModelLoadError, ParameterError
-from pgm.files import atomic_path, atomic_write_text
+from pgm.files import atomic_write_text
+from pgm.models.studies.report import Registry, ReportContext, Section, run_sections
 
 __all__ = ["StudyConfig", "StudyContext", "Section", "LogLikelihood", "EXPERIMENTS",
            "REFERENCES", "TABLE_COLUMNS", "run_digits_study", "study_config", "render_report",
@@ -87,6 +90,12 @@ REFERENCE_TOLERANCE = 0.05
 
 #: exact log Z up to this many units in the smaller layer, AIS above
 EXACT_UNITS = 20
+
+#: resolution of the study's figures
+FIGURE_DPI = 90
+
+#: the experiments in report order (``{letter: experiment}``; each registers itself)
+EXPERIMENTS = Registry()
 
 
 @dataclass(frozen=True)
@@ -126,7 +135,8 @@ class StudyConfig:
 
 
 def study_config(quick: bool = False) -> StudyConfig:
-    """Full settings, or ``quick`` ones (few epochs, two hidden sizes, short chains).
+    """Full settings, or ``quick`` ones (few epochs, two hidden sizes, short chains: the
+    whole quick study takes about 40 s on two CPU cores, 35 s measured).
 
     Examples
     --------
@@ -138,25 +148,6 @@ def study_config(quick: bool = False) -> StudyConfig:
                            hidden_sizes=(50, 100), gibbs_steps=100, ais_runs=50,
                            ais_temperatures=500, likelihood_everywhere=False)
     return StudyConfig(False, rbm_epochs=50, ae_epochs=50, clf_epochs=50, cnn_epochs=30)
-
-
-@dataclass
-class Section:
-    """One experiment's report: title, Markdown lines, figure names, table rows.
-
-    ``seconds``: the time the experiment took when it was computed; ``reused``: loaded
-    from ``OUT/sections`` rather than computed by this run.  A row with ``"once": True``
-    (a classifier shared by several experiments) appears in the table only the first
-    time its model does.
-    """
-
-    key: str
-    title: str
-    lines: list[str] = field(default_factory=list)
-    figures: list[str] = field(default_factory=list)
-    rows: list[dict] = field(default_factory=list)
-    seconds: float = 0.0
-    reused: bool = False
 
 
 @dataclass(frozen=True)
@@ -192,8 +183,10 @@ class LogLikelihood:
 
 
 @dataclass
-class StudyContext:
-    """Data, settings, output folder and the models trained so far (shared by experiments).
+class StudyContext(ReportContext):
+    """Data, settings, output folder and the models trained so far (shared by experiments):
+    the study's :class:`~pgm.models.studies.report.ReportContext` (``out_dir`` is ``out``,
+    ``quick`` is ``cfg.quick``).
 
     ``models`` maps a model's key (its file name in ``OUT/models`` without ``.npz``)
     to the model; ``keys`` maps ``id(model)`` back to that key; ``data_digest``
@@ -214,14 +207,16 @@ class StudyContext:
 
     def __post_init__(self) -> None:
         self.out = Path(self.out)
+        self.out_dir = self.out
+        self.quick = self.cfg.quick
         if not self.data_digest:
             self.data_digest = _array_digest(self.X_train, self.y_train, self.X_val,
                                              self.y_val, self.X_test, self.y_test)
 
     @classmethod
     def from_split(cls, out: str | os.PathLike, cfg: StudyConfig, split=None) -> StudyContext:
-        """Binarized data of ``split`` (default :func:`pgm.study.digits_split`)."""
-        from pgm.study import binarize, digits_split
+        """Binarized data of ``split`` (default :func:`pgm.datasets.digits_split`)."""
+        from pgm.datasets import binarize, digits_split
 
         s = digits_split() if split is None else split
         return cls(Path(out), cfg, binarize(s.X_train), s.y_train, binarize(s.X_val), s.y_val,
@@ -321,23 +316,7 @@ def load_section(ctx: StudyContext, key: str) -> Section | None:
 
 
 # ------------------------------------------------------------------ figures
-def _figure(path: Path, draw: Callable, figsize=(6.4, 4.0)) -> str:
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=figsize)
-    draw(fig)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90)
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(buf.getvalue())
-    return path.name
-
-
-def _curves(path: Path, series: list[tuple[str, list, str]], ylabel: str,
+def _curves(ctx: StudyContext, name: str, series: list[tuple[str, list, str]], ylabel: str,
             title: str = "") -> str:
     def draw(fig):
         ax = fig.subplots()
@@ -348,13 +327,13 @@ def _curves(path: Path, series: list[tuple[str, list, str]], ylabel: str,
         if title:
             ax.set_title(title)
         ax.legend(fontsize=8)
-    return _figure(path, draw)
+    return ctx.figure(name, draw, dpi=FIGURE_DPI)
 
 
-def _tiles(path: Path, picture: np.ndarray) -> str:
+def _tiles(ctx: StudyContext, name: str, picture: np.ndarray) -> str:
     from pgm.models.tiles import save_tiles
 
-    return save_tiles(path, picture).name
+    return ctx.add_file(save_tiles(ctx.out / name, picture)).name
 
 
 # ------------------------------------------------------------------ models
@@ -423,7 +402,7 @@ def _ae(ctx: StudyContext, n_hidden: int = 100, denoising: bool = False):
 
 
 def _clf(ctx: StudyContext, init_name: str, init_model):
-    from pgm.models.classifier import MLPClassifier
+    from pgm.models.classifier import PretrainableClassifier
 
     cfg = ctx.cfg
     hyper = {"init": "random" if init_model is None else ctx.keys[id(init_model)],
@@ -431,11 +410,13 @@ def _clf(ctx: StudyContext, init_name: str, init_model):
              "seed": cfg.seed}
 
     def train(ckpt: Path):
-        return MLPClassifier(100, 10, n_epochs=cfg.clf_epochs, learning_rate=cfg.learning_rate,
-                             batch_size=cfg.batch_size, random_state=cfg.seed, checkpoint=ckpt,
-                             resume=True).fit(ctx.X_train, ctx.y_train, ctx.X_val, ctx.y_val,
-                                              init=init_model)
-    return _cached(ctx, _model_key(ctx, f"clf-{init_name}", hyper), train, MLPClassifier.load)
+        return PretrainableClassifier(100, 10, n_epochs=cfg.clf_epochs,
+                                      learning_rate=cfg.learning_rate,
+                                      batch_size=cfg.batch_size, random_state=cfg.seed,
+                                      checkpoint=ckpt, resume=True).fit(
+            ctx.X_train, ctx.y_train, ctx.X_val, ctx.y_val, init=init_model)
+    return _cached(ctx, _model_key(ctx, f"clf-{init_name}", hyper), train,
+                   PretrainableClassifier.load)
 
 
 def _log_likelihood(ctx: StudyContext, est) -> LogLikelihood:
@@ -583,6 +564,7 @@ def overfitting_sentence(points: list[tuple[int, LogLikelihood]]) -> str:
 
 
 # ---------------------------------------------------------------- experiments
+@EXPERIMENTS.section("a", "(a) RBM with 100 hidden units, CD-1")
 def experiment_a(ctx: StudyContext) -> Section:
     """(a) RBM, 100 hidden, CD-1: error curves, the 100 filters, log-likelihoods."""
     from pgm.models.tiles import tile_filters
@@ -590,11 +572,11 @@ def experiment_a(ctx: StudyContext) -> Section:
     sec = Section("a", "(a) RBM with 100 hidden units, CD-1")
     est = _rbm(ctx, 100, 1)
     h = est.history_
-    sec.figures.append(_curves(ctx.out / "a_rbm_curves.png",
+    sec.figures.append(_curves(ctx, "a_rbm_curves.png",
                                [("training", h["train_recon"], "o-"),
                                 ("validation", h["val_recon"], "s-")],
                                "reconstruction cross-entropy (nats/image)", "RBM-100, CD-1"))
-    sec.figures.append(_tiles(ctx.out / "a_rbm_filters.png",
+    sec.figures.append(_tiles(ctx, "a_rbm_filters.png",
                               tile_filters(est.rbm_.W, (28, 28), n_cols=10)))
     ll = _log_likelihood(ctx, est)
     sec.rows.append(_recon_row("a", "RBM-100 CD-1", h, ll))
@@ -611,6 +593,7 @@ def experiment_a(ctx: StudyContext) -> Section:
     return sec
 
 
+@EXPERIMENTS.section("b", "(b) CD-k")
 def experiment_b(ctx: StudyContext) -> Section:
     """(b) CD-k for k in cfg.cd_ks: curves on one figure, final errors (and likelihoods)."""
     sec = Section("b", "(b) CD-k, k = " + ", ".join(map(str, ctx.cfg.cd_ks)))
@@ -626,11 +609,12 @@ def experiment_b(ctx: StudyContext) -> Section:
         sec.rows.append(_recon_row("b", f"RBM-100 CD-{k}", h, ll))
         sec.lines.append(f"- CD-{k}: validation cross-entropy {h['val_recon'][-1]:.2f}, test "
                          f"log-likelihood {_fmt(math.nan if ll is None else ll.test)}")
-    sec.figures.append(_curves(ctx.out / "b_cdk_curves.png", series,
+    sec.figures.append(_curves(ctx, "b_cdk_curves.png", series,
                                "reconstruction cross-entropy (nats/image)", "RBM-100, CD-k"))
     return sec
 
 
+@EXPERIMENTS.section("c", "(c) Gibbs chains")
 def experiment_c(ctx: StudyContext) -> Section:
     """(c) Gibbs chains from random visibles: the final samples as one image."""
     cfg = ctx.cfg
@@ -639,7 +623,7 @@ def experiment_c(ctx: StudyContext) -> Section:
     samples = est.rbm_.sample(cfg.n_chains, cfg.gibbs_steps, seed=cfg.seed)
     from pgm.models.tiles import tile_images
 
-    sec.figures.append(_tiles(ctx.out / "c_gibbs_samples.png",
+    sec.figures.append(_tiles(ctx, "c_gibbs_samples.png",
                               tile_images(samples, (28, 28), n_cols=10)))
     sec.lines.append(f"RBM-100 (CD-1) of (a); chains start from uniformly random binary "
                      f"visibles; shown: P(v = 1 | h) after {cfg.gibbs_steps} block Gibbs steps.")
@@ -661,7 +645,7 @@ def _clf_section(ctx: StudyContext, sec: Section, entries: list[tuple[str, objec
         ax2.set_xlabel("epoch")
         ax2.set_ylabel("validation cross-entropy (nats)")
         ax1.legend(fontsize=8)
-    sec.figures.append(_figure(ctx.out / fig, draw, figsize=(10, 4)))
+    sec.figures.append(ctx.figure(fig, draw, figsize=(10, 4), dpi=FIGURE_DPI))
     for label, clf in clfs:
         row = _clf_row(ctx, sec.key, f"classifier, {label}", clf)
         sec.rows.append({**row, "once": True})      # each classifier once in the table
@@ -671,6 +655,7 @@ def _clf_section(ctx: StudyContext, sec: Section, entries: list[tuple[str, objec
     return sec
 
 
+@EXPERIMENTS.section("d", "(d) Classifier: RBM pretraining vs random initialization")
 def experiment_d(ctx: StudyContext) -> Section:
     """(d) Classifier (100 sigmoid hidden): RBM-initialized vs random."""
     sec = Section("d", "(d) Classifier: RBM pretraining vs random initialization")
@@ -695,15 +680,15 @@ def _ae_section(ctx: StudyContext, denoising: bool) -> Section:
     sec = Section(key, title)
     ae = _ae(ctx, 100, denoising)
     h = ae.history_
-    sec.figures.append(_curves(ctx.out / f"{key}_{name}_curves.png",
+    sec.figures.append(_curves(ctx, f"{key}_{name}_curves.png",
                                [("training", h["train_recon"], "o-"),
                                 ("validation", h["val_recon"], "s-")],
                                "reconstruction cross-entropy (nats/image)", f"{name.upper()}-100"))
-    sec.figures.append(_tiles(ctx.out / f"{key}_{name}_filters.png",
+    sec.figures.append(_tiles(ctx, f"{key}_{name}_filters.png",
                               tile_filters(ae.W, (28, 28), n_cols=10)))
     Xv = ctx.X_val[:10]
     pics = np.concatenate([Xv, ae.reconstruct(Xv)])
-    sec.figures.append(_tiles(ctx.out / f"{key}_{name}_reconstructions.png",
+    sec.figures.append(_tiles(ctx, f"{key}_{name}_reconstructions.png",
                               tile_images(pics, (28, 28), n_cols=10, scale=2)))
     sec.rows.append(_recon_row(key, f"{name.upper()}-100", h))
     ref = "" if denoising else (
@@ -715,6 +700,7 @@ def _ae_section(ctx: StudyContext, denoising: bool) -> Section:
     return sec
 
 
+@EXPERIMENTS.section("e", "(e) Autoencoder")
 def experiment_e(ctx: StudyContext) -> Section:
     """(e) Autoencoder: curves, filters, reconstructions, classifier initialization."""
     sec = _ae_section(ctx, False)
@@ -722,6 +708,7 @@ def experiment_e(ctx: StudyContext) -> Section:
                         "e_classifier_ae.png")
 
 
+@EXPERIMENTS.section("f", "(f) Denoising autoencoder (10% input drop-out)")
 def experiment_f(ctx: StudyContext) -> Section:
     """(f) Denoising autoencoder, and all classifier initializations on one figure."""
     sec = _ae_section(ctx, True)
@@ -732,6 +719,7 @@ def experiment_f(ctx: StudyContext) -> Section:
                         "f_classifier_all_inits.png")
 
 
+@EXPERIMENTS.section("g", "(g) Hidden layer sizes")
 def experiment_g(ctx: StudyContext) -> Section:
     """(g) Hidden sizes for the RBM, the autoencoder and the denoising autoencoder; the
     RBMs' training and test log-likelihoods at every size (over-fitting)."""
@@ -759,7 +747,7 @@ def experiment_g(ctx: StudyContext) -> Section:
             ax.set_xlabel("epoch")
         axes[0].set_ylabel("validation cross-entropy (nats/image)")
         axes[0].legend(fontsize=8)
-    sec.figures.append(_figure(ctx.out / "g_hidden_sizes.png", draw, figsize=(12, 4)))
+    sec.figures.append(ctx.figure("g_hidden_sizes.png", draw, figsize=(12, 4), dpi=FIGURE_DPI))
     sec.lines += ["Final validation cross-entropy (nats/image), and the RBMs' log-likelihood "
                   "(nats/image) on the training and the test digits with the same log Z:", "",
                   "| hidden | RBM | AE | DAE | RBM train log-lik | RBM test log-lik | "
@@ -778,6 +766,7 @@ def experiment_g(ctx: StudyContext) -> Section:
     return sec
 
 
+@EXPERIMENTS.section("h", "(h) Convolutional network baseline (Problem 1)")
 def experiment_h(ctx: StudyContext) -> Section:
     """(h) The Problem 1 CNN (5x5 convolution, stride 1, 2 maps, 2x2 max-pool, softmax)."""
     from pgm.models.convnet import ConvNet
@@ -794,7 +783,7 @@ def experiment_h(ctx: StudyContext) -> Section:
             ctx.X_train, ctx.y_train, ctx.X_val, ctx.y_val)
     net = _cached(ctx, _model_key(ctx, "cnn", hyper), train, ConvNet.load)
     h = net.history_
-    sec.figures.append(_curves(ctx.out / "h_cnn_curves.png",
+    sec.figures.append(_curves(ctx, "h_cnn_curves.png",
                                [("validation accuracy", h["val_accuracy"], "o-")],
                                "validation accuracy", "CNN: 5x5 conv, 2 maps, 2x2 max-pool"))
     row = _clf_row(ctx, "h", "CNN (k=5, s=1, 2 maps, p=2)", net)
@@ -805,11 +794,6 @@ def experiment_h(ctx: StudyContext) -> Section:
                      "(d)-(f) in the table below).")
     return sec
 
-
-#: the experiments in report order
-EXPERIMENTS: dict[str, Callable[[StudyContext], Section]] = {
-    "a": experiment_a, "b": experiment_b, "c": experiment_c, "d": experiment_d,
-    "e": experiment_e, "f": experiment_f, "g": experiment_g, "h": experiment_h}
 
 
 # ------------------------------------------------------------------ report
@@ -937,22 +921,14 @@ def run_digits_study(out_dir: str | os.PathLike, quick: bool = False, *,
     t0 = time.perf_counter()
     ctx = StudyContext.from_split(out_dir, cfg, split)
     ctx.out.mkdir(parents=True, exist_ok=True)
-    sections = []
-    for key, fn in EXPERIMENTS.items():
-        if only is not None and key not in only:
-            continue
-        sec = load_section(ctx, key)
-        if sec is None:
-            t = time.perf_counter()
-            sec = fn(ctx)
-            sec.seconds = time.perf_counter() - t
-            save_section(ctx, sec)
-            msg = f"experiment ({key}) done in {sec.seconds:.1f} s"
-        else:
-            msg = f"experiment ({key}) reused from {section_path(ctx, key)}"
-        sections.append(sec)
+
+    def echo(sec: Section, status: str) -> None:
         if log is not None:
-            log(msg)
+            log(f"experiment ({sec.key}) reused from {section_path(ctx, sec.key)}"
+                if status == "reused" else f"experiment ({sec.key}) done in {sec.seconds:.1f} s")
+
+    sections = run_sections(EXPERIMENTS, ctx, only=only, reuse=load_section, keep=save_section,
+                            echo=echo)
     note = MNIST_NOTE if split is None else (
         f"{len(ctx.y_train)} training / {len(ctx.y_val)} validation / {len(ctx.y_test)} test "
         "digits (a caller's split)")

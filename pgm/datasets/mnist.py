@@ -1,6 +1,6 @@
 """Readers for the shared data sets (MNIST in IDX format).
 
-The files live under the data root of :mod:`pgm.data` (``$PGM_DATA_DIR``, else
+The files live under the data root of :mod:`pgm.datasets.paths` (``$PGM_DATA_DIR``, else
 ``../shared/data``); nothing is downloaded or copied into the project.
 
 MNIST is stored as the four standard gzip-compressed IDX files
@@ -125,7 +125,7 @@ def load_mnist(kind: str = "train", data_dir: str | os.PathLike | None = None, *
         Read only the first ``limit`` images (faster for tests and demos).
     download : bool, default False
         When files are missing, fetch them from the canonical mirrors and verify their
-        checksums first (:func:`pgm.download.ensure_mnist`).
+        checksums first (:func:`pgm.datasets.download.ensure_mnist`).
 
     Returns
     -------
@@ -153,15 +153,15 @@ def load_mnist(kind: str = "train", data_dir: str | os.PathLike | None = None, *
         raise PGMError(f"kind must be 'train' or 'test', got {kind!r}")
     img_name, lab_name = MNIST_FILES[kind]
     if download:
-        from pgm.data import data_dir as root
-        from pgm.download import ensure_mnist
+        from pgm.datasets.download import ensure_mnist
+        from pgm.datasets.paths import data_dir as root
 
         folder = Path(data_dir) if data_dir is not None else root() / "mnist"
         if not ((folder / img_name).exists() and (folder / lab_name).exists()):
             ensure_mnist(folder, verify_existing=False)
         data_dir = folder
     if data_dir is None:
-        from pgm.data import data_path
+        from pgm.datasets.paths import data_path
 
         img_path, lab_path = data_path("mnist", img_name), data_path("mnist", lab_name)
     else:

@@ -1,4 +1,4 @@
-"""Compiled parameter updates for minibatch SGD (see :mod:`pgm.inference.sgd`)."""
+"""Compiled parameter updates for minibatch SGD (see :mod:`pgm.models.sgd`)."""
 
 from __future__ import annotations
 

@@ -56,7 +56,7 @@ def momentum_step(param: np.ndarray, velocity: np.ndarray, step: np.ndarray, *,
                 velocity -= param.dtype.type(lam) * param
             param += velocity
             return bool(np.isfinite(velocity.sum(dtype=np.float64)))
-    from pgm.inference._kernels_sgd import momentum_step_2d
+    from pgm.models._kernels_sgd import momentum_step_2d
 
     row_sums = np.empty(param.shape[0])
     momentum_step_2d(param, velocity, np.ascontiguousarray(step), mu, lam, row_sums)

@@ -1,4 +1,4 @@
-"""The digit-modelling study's data split (seed Problem 5).
+"""The digit-modelling study's data split (seed Problem 5), and :func:`binarize`.
 
 3000 training, 1000 validation and 3000 test digits: 300 / 100 / 300 of each class,
 drawn without replacement by a fixed seed, training and validation from the MNIST
@@ -10,7 +10,7 @@ Examples
 >>> split.X_train.shape, split.X_val.shape, split.X_test.shape    # doctest: +SKIP
 ((3000, 784), (1000, 784), (3000, 784))
 >>> binarize(np.array([[0.2, 0.5, 0.9]])).tolist()
-[[0.0, 1.0, 1.0]]
+[[0.0, 0.0, 1.0]]
 """
 
 from __future__ import annotations
@@ -46,14 +46,20 @@ class DigitSplit:
 
 
 def binarize(X, threshold: float = 0.5) -> np.ndarray:
-    """``1.0`` where ``X >= threshold``, else ``0.0`` (float32).
+    """``1.0`` where ``X > threshold`` (strictly above), else ``0.0``, as float32.
+
+    The toolkit's one binarization: the digit study, the RBM command line and
+    :func:`pgm.models.images.binarize` (grey image to spins) all compare this way.  A
+    value exactly at the threshold is background (``0``).  On MNIST scaled to
+    ``[0, 1]`` (grey levels ``k / 255``) no pixel equals ``0.5``, so ``>`` and ``>=``
+    give the same digits at the default threshold.
 
     Examples
     --------
-    >>> binarize([[0.1, 0.7]], threshold=0.6).tolist()
-    [[0.0, 1.0]]
+    >>> binarize([[0.1, 0.6, 0.7]], threshold=0.6).tolist()
+    [[0.0, 0.0, 1.0]]
     """
-    return (np.asarray(X) >= threshold).astype(np.float32)
+    return (np.asarray(X) > threshold).astype(np.float32)
 
 
 def _draw(labels: np.ndarray, counts: tuple[int, ...], rng: np.random.Generator
@@ -89,7 +95,7 @@ def digits_split(data_dir: str | os.PathLike | None = None, *, seed: int = SPLIT
     ModelLoadError
         The MNIST files are missing or unreadable.
     """
-    from pgm.datasets import load_mnist
+    from pgm.datasets.mnist import load_mnist
 
     tr_img, tr_lab = load_mnist("train", data_dir)
     te_img, te_lab = load_mnist("test", data_dir)

@@ -147,7 +147,7 @@ def download_file(urls: str | Sequence[str], dest: str | os.PathLike, sha256: st
     >>> download_file([], "/tmp/x.gz", "0" * 64)
     Traceback (most recent call last):
     ...
-    pgm.download.DownloadError: no URL to download /tmp/x.gz from
+    pgm.datasets.download.DownloadError: no URL to download /tmp/x.gz from
     """
     dest = Path(dest)
     url_list = [urls] if isinstance(urls, str) else list(urls)
@@ -191,7 +191,7 @@ def ensure_mnist(data_dir: str | os.PathLike | None = None, *,
     Parameters
     ----------
     data_dir : path, optional
-        The MNIST folder (default ``$PGM_DATA_DIR/mnist``, see :mod:`pgm.data`).
+        The MNIST folder (default ``$PGM_DATA_DIR/mnist``, see :mod:`pgm.datasets.paths`).
     base_url : str or sequence of str, optional
         Mirror folder URL(s) (default ``$PGM_MNIST_URL``, else :data:`MNIST_URLS`).
     checksums : mapping, optional
@@ -211,7 +211,7 @@ def ensure_mnist(data_dir: str | os.PathLike | None = None, *,
     PosixPath('/work/shared/data/mnist')
     """
     if data_dir is None:
-        from pgm.data import data_dir as root
+        from pgm.datasets.paths import data_dir as root
 
         folder = root() / "mnist"
     else:
