@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pgm._math import logsumexp
+from pgm._math import logsumexp, softplus
 from pgm.exceptions import (
     CardinalityError,
     InvalidProbabilityError,
@@ -230,7 +230,7 @@ class BipartiteBinary:
         if self.spins:
             soft = np.logaddexp(x, -x)
         else:
-            soft = np.logaddexp(0.0, x)
+            soft = softplus(x)
         return -(v @ self.a.astype(float)) - soft.sum(axis=-1)
 
     def to_pairwise(self):
@@ -260,7 +260,7 @@ def _numpy_logsumexp(Wk: np.ndarray, c: np.ndarray, d: np.ndarray, block: int) -
     for s0 in range(0, total, block):
         S = _states(s0, min(total, s0 + block), K)
         x = S @ Wk + d
-        parts.append(logsumexp(S @ c + np.logaddexp(0.0, x).sum(axis=1)))
+        parts.append(logsumexp(S @ c + softplus(x).sum(axis=1)))
     return float(logsumexp(np.asarray(parts)))
 
 
@@ -320,7 +320,7 @@ def bipartite_log_partition(W, visible_bias, hidden_bias, *, backend: str = "aut
             f"exact log Z enumerates 2^{K} states of the smaller layer ({D} visible, {P} hidden "
             f"units), over the limit of 2^{max_units}; use AIS instead")
     if K == 0:
-        return float(np.logaddexp(0.0, d).sum())
+        return float(softplus(d).sum())
     if backend == "numpy" or (backend == "auto" and K <= 10):
         block = max(1, (1 << 22) // max(d.size, 1))
         return _numpy_logsumexp(Wk, np.ascontiguousarray(c), d, block)

@@ -25,11 +25,7 @@ import numpy as np
 from pgm.evidence import normalize_evidence
 from pgm.exceptions import EvidenceError, ParameterError, UnknownVariableError
 
-# re-exported until models import pgm.validation
-from pgm.validation import check_positive_int, resolve_seed
-
-__all__ = ["CompiledModel", "compile_model", "as_factor_graph", "variable_order",
-           "resolve_seed", "check_positive_int", "ParameterError"]
+__all__ = ["CompiledModel", "compile_model", "as_factor_graph", "variable_order"]
 
 
 def as_factor_graph(model):

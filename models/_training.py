@@ -49,8 +49,9 @@ from pgm.exceptions import CardinalityError, ModelLoadError, ParameterError, Tra
 from pgm.files import read_npz_model, write_npz_model
 from pgm.validation import check_dtype, check_float, check_positive_int, resolve_seed
 
-__all__ = ["TrainableEstimator", "check_sgd_params", "train_epochs", "minibatches", "progress", "all_finite",
-           "FORMAT_VERSION", "json_value", "read_model_npz", "write_model_npz", "velocity_arrays",
+__all__ = ["TrainableEstimator", "fitted_alias", "check_sgd_params", "train_epochs", "minibatches",
+           "progress", "all_finite", "FORMAT_VERSION", "json_value", "read_model_npz", "write_model_npz",
+           "velocity_arrays",
            "restore_velocity", "save_training_state", "restore_training_state", "resume_state"]
 
 #: version of the checkpoint layout written by :func:`save_training_state`
@@ -94,6 +95,25 @@ class TrainableEstimator(BaseEstimator):
             from sklearn.exceptions import NotFittedError
 
             raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit first")
+
+
+def fitted_alias(attribute: str, doc: str) -> property:
+    """A read-only property giving the learned ``attribute`` (``W`` for ``W_``) once fitted.
+
+    Examples
+    --------
+    >>> class M(TrainableEstimator):
+    ...     W = fitted_alias("W_", "The weights.")
+    >>> m = M(); m.epoch_, m.W_ = 1, [0.5]
+    >>> m.W
+    [0.5]
+    """
+
+    def get(self):
+        self._fitted()
+        return getattr(self, attribute)
+
+    return property(get, doc=doc)
 
 
 def check_sgd_params(model, ints: tuple[str, ...], floats: tuple[str, ...]) -> None:

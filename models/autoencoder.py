@@ -39,6 +39,7 @@ from pgm.exceptions import ModelLoadError
 from pgm.models._training import (
     TrainableEstimator,
     check_sgd_params,
+    fitted_alias,
     minibatches,
     read_model_npz,
     restore_training_state,
@@ -165,29 +166,13 @@ class Autoencoder(TrainableEstimator):
         """``[W_, hidden_bias_, U_, visible_bias_]`` (the arrays, not copies)."""
         return [self.W_, self.hidden_bias_, self.U_, self.visible_bias_]
 
-    @property
-    def W(self) -> np.ndarray:
-        """The encoder weights :attr:`W_` ``(D, P)``."""
-        self._fitted()
-        return self.W_
+    W = fitted_alias("W_", "The encoder weights :attr:`W_` ``(D, P)``.")
 
-    @property
-    def hidden_bias(self) -> np.ndarray:
-        """:attr:`hidden_bias_` ``(P,)``."""
-        self._fitted()
-        return self.hidden_bias_
+    hidden_bias = fitted_alias("hidden_bias_", ":attr:`hidden_bias_` ``(P,)``.")
 
-    @property
-    def U(self) -> np.ndarray:
-        """The decoder weights :attr:`U_` ``(P, D)``."""
-        self._fitted()
-        return self.U_
+    U = fitted_alias("U_", "The decoder weights :attr:`U_` ``(P, D)``.")
 
-    @property
-    def visible_bias(self) -> np.ndarray:
-        """:attr:`visible_bias_` ``(D,)``."""
-        self._fitted()
-        return self.visible_bias_
+    visible_bias = fitted_alias("visible_bias_", ":attr:`visible_bias_` ``(D,)``.")
 
     @property
     def n_visible(self) -> int:

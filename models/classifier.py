@@ -35,6 +35,7 @@ from pgm.exceptions import CardinalityError, EvidenceError, ModelLoadError, Para
 from pgm.models._training import (
     TrainableEstimator,
     check_sgd_params,
+    fitted_alias,
     minibatches,
     read_model_npz,
     restore_training_state,
@@ -218,29 +219,13 @@ class PretrainableClassifier(TrainableEstimator):
         """``[W_, hidden_bias_, V_, output_bias_]`` (the arrays, not copies)."""
         return [self.W_, self.hidden_bias_, self.V_, self.output_bias_]
 
-    @property
-    def W(self) -> np.ndarray:
-        """The hidden layer's weights :attr:`W_` ``(D, H)``."""
-        self._fitted()
-        return self.W_
+    W = fitted_alias("W_", "The hidden layer's weights :attr:`W_` ``(D, H)``.")
 
-    @property
-    def hidden_bias(self) -> np.ndarray:
-        """:attr:`hidden_bias_` ``(H,)``."""
-        self._fitted()
-        return self.hidden_bias_
+    hidden_bias = fitted_alias("hidden_bias_", ":attr:`hidden_bias_` ``(H,)``.")
 
-    @property
-    def V(self) -> np.ndarray:
-        """The output layer's weights :attr:`V_` ``(H, K)``."""
-        self._fitted()
-        return self.V_
+    V = fitted_alias("V_", "The output layer's weights :attr:`V_` ``(H, K)``.")
 
-    @property
-    def output_bias(self) -> np.ndarray:
-        """:attr:`output_bias_` ``(K,)``."""
-        self._fitted()
-        return self.output_bias_
+    output_bias = fitted_alias("output_bias_", ":attr:`output_bias_` ``(K,)``.")
 
     @property
     def n_features_in_(self) -> int:

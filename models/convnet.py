@@ -38,6 +38,7 @@ from pgm.exceptions import ModelLoadError, ParameterError
 from pgm.models._training import (
     TrainableEstimator,
     check_sgd_params,
+    fitted_alias,
     read_model_npz,
     restore_training_state,
     resume_state,
@@ -215,29 +216,13 @@ class ConvNet(TrainableEstimator):
         """``[K_, conv_bias_, V_, output_bias_]`` (the arrays, not copies)."""
         return [self.K_, self.conv_bias_, self.V_, self.output_bias_]
 
-    @property
-    def K(self) -> np.ndarray:
-        """The filters :attr:`K_` ``(k*k, n_maps)``."""
-        self._fitted()
-        return self.K_
+    K = fitted_alias("K_", "The filters :attr:`K_` ``(k*k, n_maps)``.")
 
-    @property
-    def conv_bias(self) -> np.ndarray:
-        """:attr:`conv_bias_` ``(n_maps,)``."""
-        self._fitted()
-        return self.conv_bias_
+    conv_bias = fitted_alias("conv_bias_", ":attr:`conv_bias_` ``(n_maps,)``.")
 
-    @property
-    def V(self) -> np.ndarray:
-        """The output weights :attr:`V_` ``(features, classes)``."""
-        self._fitted()
-        return self.V_
+    V = fitted_alias("V_", "The output weights :attr:`V_` ``(features, classes)``.")
 
-    @property
-    def output_bias(self) -> np.ndarray:
-        """:attr:`output_bias_` ``(classes,)``."""
-        self._fitted()
-        return self.output_bias_
+    output_bias = fitted_alias("output_bias_", ":attr:`output_bias_` ``(classes,)``.")
 
     def _check_params(self) -> None:
         check_sgd_params(self, ("kernel", "stride", "pool", "n_maps", "n_classes", "batch_size",

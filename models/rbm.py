@@ -10,7 +10,7 @@ hidden units are independent with ``P(h_j = 1 | v) = sigmoid(v^T W + a)_j`` and 
 ``F(v) = -b^T v - sum_j softplus((v^T W + a)_j)`` and ``p(v) = exp(-F(v)) / Z``.
 
 * :class:`RBM`: parameters, conditionals, free energy, block Gibbs sampling (through
-  :class:`pgm.inference.pairwise.BipartiteBinary`: BLAS products for the fields,
+  :class:`pgm.inference.bipartite.BipartiteBinary`: BLAS products for the fields,
   the engine's Numba Bernoulli step for the draws), ``to_factor_graph()``, exact or
   AIS likelihood (:mod:`pgm.models.rbm_likelihood`), ``.npz`` save/load.
 * :func:`cd_phases` / :func:`cd_gradient`: the CD-k / PCD statistics and estimate
@@ -189,7 +189,7 @@ class RBM:
         likelihoods are computed in float64).
 
     The arrays are those of :attr:`engine` (a
-    :class:`~pgm.inference.pairwise.BipartiteBinary`), so updating them in place
+    :class:`~pgm.inference.bipartite.BipartiteBinary`), so updating them in place
     (as training does) updates the sampler.
 
     Examples
@@ -238,7 +238,7 @@ class RBM:
 
     @property
     def engine(self):
-        """The :class:`~pgm.inference.pairwise.BipartiteBinary` sharing these parameters."""
+        """The :class:`~pgm.inference.bipartite.BipartiteBinary` sharing these parameters."""
         return self._engine
 
     @property
@@ -946,9 +946,9 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TrainableE
                                    extra_arrays=extra, kind="estimator", dtype=str(rbm.dtype),
                                    step=int(self.step_), n_features_in=int(self.n_features_in_))
 
-    def _meta(self) -> dict:
-        """The JSON part of :meth:`save`'s file that describes the run (hyperparameters,
-        seed, counters)."""
+    def run_description(self) -> dict:
+        """The JSON part of :meth:`save`'s file that describes the run: ``params`` (the
+        hyperparameters), ``seed``, ``step`` and ``epoch``."""
         return {"params": {p: json_value(getattr(self, p)) for p in _JSON_PARAMS},
                 "seed": int(self.seed_), "step": int(self.step_), "epoch": int(self.epoch_)}
 

@@ -1,7 +1,7 @@
 """Partition function and log-likelihood of a binary RBM: exact enumeration and AIS.
 
 * :func:`exact_log_partition`: enumerate the ``2^min(D, P)`` states of the smaller
-  layer (the engine's :func:`~pgm.inference._kernels_rbm.bipartite_log_partition`,
+  layer (the engine's :func:`~pgm.inference.bipartite.bipartite_log_partition`,
   a Numba-parallel Gray-code walk); practical up to about 25 units.
 * :func:`ais_log_partition`: annealed importance sampling (Salakhutdinov & Murray,
   *On the quantitative analysis of deep belief networks*, ICML 2008) from a
@@ -12,8 +12,8 @@
 
   with the transitions ``h ~ sigmoid(β_k (v^T W + a))``,
   ``v ~ sigmoid((1 - β_k) b_A + β_k (W h + b))``: every step is a BLAS product from
-  :class:`~pgm.inference.pairwise.BipartiteBinary` followed by the engine's Numba
-  Bernoulli kernel (:func:`~pgm.inference.pairwise.sample_from_logits`).
+  :class:`~pgm.inference.bipartite.BipartiteBinary` followed by the engine's Numba
+  Bernoulli kernel (:func:`~pgm.inference.bipartite.sample_from_logits`).
 * :func:`average_log_likelihood`: ``mean(-F(v)) - log Z`` of a data set with either.
 
 Examples
@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pgm._math import logsumexp, sigmoid
+from pgm._math import logsumexp, sigmoid, softplus
 from pgm.exceptions import EstimateWarning, ParameterError
 
 __all__ = [
@@ -207,7 +207,7 @@ def ais_log_partition(rbm, *, data=None, base_bias=None, n_runs: int = 100,
     b = np.asarray(rbm.visible_bias, dtype=np.float64)
     bA32 = bA.astype(eng.dtype)
     db = b - bA
-    log_z_base = float(np.logaddexp(0.0, bA).sum() + P * math.log(2.0))
+    log_z_base = float(softplus(bA).sum() + P * math.log(2.0))
 
     # v_1 ~ p_0 (the base model), visible stream of step 0
     v = sample_from_logits(np.ascontiguousarray(np.broadcast_to(bA32, (M, D))), seed, 1)
@@ -223,7 +223,7 @@ def ais_log_partition(rbm, *, data=None, base_bias=None, n_runs: int = 100,
         with np.errstate(over="ignore", invalid="ignore"):
             inc = np.log1p(sigmoid(x64, scale=bp) * np.expm1((bk - bp) * x64)).sum(axis=1)
         if not np.all(np.isfinite(inc)):    # expm1 overflowed (huge fields, coarse betas)
-            inc = np.logaddexp(0.0, bk * x64).sum(axis=1) - np.logaddexp(0.0, bp * x64).sum(axis=1)
+            inc = softplus(bk * x64).sum(axis=1) - softplus(bp * x64).sum(axis=1)
         log_w += (bk - bp) * (v @ db) + inc
         if k == K:
             break

@@ -16,22 +16,11 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_helpers import ex, run_cli
 
 from pgm.cli import main
 from pgm.cli.query import numeric_gap, resolve_variables
 from pgm.examples import asia_network, misconception_network
-
-EXAMPLES = Path(__file__).parent / "examples"
-
-
-def ex(name: str) -> str:
-    return str(EXAMPLES / name)
-
-
-def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 # ------------------------------------------------------------------- check

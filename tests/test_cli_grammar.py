@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_helpers import ex, run_cli
 
 from pgm.cli import build_parser, main
 from pgm.cli.options import (
@@ -25,18 +26,6 @@ from pgm.cli.options import (
     write_json,
 )
 from pgm.validation import DEFAULT_SEED
-
-EXAMPLES = Path(__file__).parent / "examples"
-
-
-def ex(name: str) -> str:
-    return str(EXAMPLES / name)
-
-
-def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _refuse_constant(name):

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_helpers import run_cli
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pgm.cli import main
 from pgm.evidence import normalize_evidence, parse_evidence_items, read_evidence_file
 from pgm.exceptions import EvidenceError, ModelLoadError
 from pgm.io import load_model
@@ -123,12 +123,6 @@ def test_bad_evidence_gives_the_same_error_in_every_engine(cancer, ev):
         assert str(got.value) == str(expected.value)
 
 
-def _cli(args, capsys):
-    code = main(args)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
 CLI_FORMS = {  # the -e spelling of each EQUIVALENT / BAD evidence dict
     "positive": "Xray=positive", "0": "Xray=0", "maybe": "Xray=maybe", "2": "Xray=2",
     "Nope": "Nope=yes",
@@ -147,7 +141,7 @@ CLI_COMMANDS = {
 @pytest.mark.parametrize("form", ["positive", "0"])
 def test_the_command_line_takes_the_same_evidence(cancer, command, form, capsys):
     args = [a.format(model=CANCER) for a in CLI_COMMANDS[command]] + ["-e", CLI_FORMS[form]]
-    code, out, err = _cli(args, capsys)
+    code, out, err = run_cli(capsys, *args)
     assert code == 0, err
     res = json.loads(out)
     assert res["ok"] is True and res["evidence"] == {"Xray": "positive"}
@@ -170,6 +164,6 @@ def test_the_command_line_refuses_bad_evidence_with_the_api_message(cancer, comm
     with pytest.raises(EvidenceError) as expected:
         normalize_evidence(cancer, {value[0]: value[1]})
     args = [a.format(model=CANCER) for a in CLI_COMMANDS[command]] + ["-e", CLI_FORMS[form]]
-    code, _, err = _cli(args, capsys)
+    code, _, err = run_cli(capsys, *args)
     assert code == 2
     assert str(expected.value) in err.strip().splitlines()[0]

@@ -195,3 +195,16 @@ def test_light_packages_stay_light(module):
             "if m in sys.modules]; print(heavy); sys.exit(bool(heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+@pytest.mark.parametrize("module", sorted(n for n in SOURCES if n.rpartition(".")[2].startswith("_kernels")))
+def test_kernel_modules_hold_only_compiled_functions(module):
+    """A ``_kernels_*`` module defines Numba functions and constants, nothing else."""
+    from numba.core.dispatcher import Dispatcher
+
+    mod = importlib.import_module(module)
+    plain = [n for n, obj in vars(mod).items()
+             if (inspect.isfunction(obj) or inspect.isclass(obj)) and obj.__module__ == module]
+    compiled = [n for n, obj in vars(mod).items() if isinstance(obj, Dispatcher)]
+    assert compiled, f"{module} defines no compiled function"
+    assert not plain, f"{module} defines plain Python {plain}; move them to a public module"

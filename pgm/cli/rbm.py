@@ -258,7 +258,7 @@ def _train(args) -> int:
         w.writerow([f"{x:.6g}" if isinstance(x, float) else x for x in row])
     atomic_write_text(out / "history.csv", buf.getvalue())
     atomic_write_text(out / "history.json", json.dumps(
-        {"params": est._meta()["params"], "seed": est.seed_, "history": h}, indent=2,
+        {"params": est.run_description()["params"], "seed": est.seed_, "history": h}, indent=2,
         default=float) + "\n")
     written = [out / "model.npz", ckpt, out / "history.csv", out / "history.json"]
     rbm: RBM = est.rbm_

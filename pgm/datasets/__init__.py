@@ -19,35 +19,10 @@ Examples
 [[0.0, 0.0, 1.0]]
 """
 
-from pgm.datasets.digits import PER_CLASS, SPLIT_SEED, DigitSplit, binarize, digits_split
-from pgm.datasets.download import (
-    MNIST_SHA256,
-    MNIST_URLS,
-    ChecksumError,
-    DownloadError,
-    download_file,
-    ensure_mnist,
-    sha256_of,
-)
-from pgm.datasets.mnist import MNIST_FILES, load_mnist, read_idx
-from pgm.datasets.paths import data_dir, data_path
+from pgm.datasets import digits, download, mnist, paths
+from pgm.datasets.digits import *  # noqa: F403
+from pgm.datasets.download import *  # noqa: F403
+from pgm.datasets.mnist import *  # noqa: F403
+from pgm.datasets.paths import *  # noqa: F403
 
-__all__ = [
-    "data_dir",
-    "data_path",
-    "MNIST_FILES",
-    "load_mnist",
-    "read_idx",
-    "ChecksumError",
-    "DownloadError",
-    "MNIST_SHA256",
-    "MNIST_URLS",
-    "download_file",
-    "ensure_mnist",
-    "sha256_of",
-    "DigitSplit",
-    "digits_split",
-    "binarize",
-    "SPLIT_SEED",
-    "PER_CLASS",
-]
+__all__ = [*paths.__all__, *mnist.__all__, *download.__all__, *digits.__all__]

@@ -22,33 +22,11 @@ import runpy
 from pathlib import Path
 
 from pgm.exceptions import ModelLoadError
-from pgm.io.bif import format_bif, read_bif, write_bif
-from pgm.io.uai import (
-    format_uai,
-    read_evidence,
-    read_mar,
-    read_pr,
-    read_uai,
-    read_uai_factor_graph,
-    write_evidence,
-    write_uai,
-)
+from pgm.io import bif, uai
+from pgm.io.bif import *  # noqa: F403  (read_bif, write_bif, format_bif)
+from pgm.io.uai import *  # noqa: F403  (read_uai, write_uai, evidence and solution files)
 
-__all__ = [
-    "load_model",
-    "load_python_model",
-    "read_bif",
-    "write_bif",
-    "format_bif",
-    "read_uai",
-    "read_uai_factor_graph",
-    "write_uai",
-    "format_uai",
-    "read_evidence",
-    "write_evidence",
-    "read_pr",
-    "read_mar",
-]
+__all__ = ["load_model", "load_python_model", *bif.__all__, *uai.__all__]
 
 
 def load_python_model(path: str | os.PathLike, name: str = "model"):
@@ -92,8 +70,8 @@ def load_model(path: str | os.PathLike):
     suffixes = "".join(p.suffixes[-2:]).lower()
     if name.endswith(".py"):
         return load_python_model(p)
-    for ext, reader in ((".bif", read_bif), (".bif.gz", read_bif),
-                        (".uai", read_uai), (".uai.gz", read_uai)):
+    for ext, reader in ((".bif", bif.read_bif), (".bif.gz", bif.read_bif),
+                        (".uai", uai.read_uai), (".uai.gz", uai.read_uai)):
         if name.endswith(ext):
             if not p.is_file():
                 raise ModelLoadError(f"{p}: no such file")
