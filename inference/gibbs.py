@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from pgm._config import check_allocation
 from pgm.exceptions import EvidenceError, ParameterError
 from pgm.inference.compiled import CompiledModel, compile_model, variable_order
 from pgm.validation import (
@@ -118,6 +119,27 @@ def check_sampling_args(n_samples, chains, burn_in, thin, scan, beta) -> tuple[i
     return n_samples, chains, burn_in, thin
 
 
+def check_chain_states(chains: int, n: int, itemsize: int, what: str,
+                       memory_budget: int | None = None) -> None:
+    """Refuse (:class:`~pgm.exceptions.MemoryBudgetError`) ``chains`` states of ``n``
+    variables over the memory budget: the current state, the starting state and its
+    random draws (``itemsize`` bytes a state, 8 a draw)."""
+    check_allocation(chains * n * (2 * itemsize + 8), f"{what}: {chains} chains x {n} "
+                     "variables", memory_budget=memory_budget)
+
+
+def record_bytes(chains: int, n_samples: int, n: int, kmax: int, itemsize: int,
+                 return_samples: bool) -> int:
+    """Bytes :func:`drive` allocates for the records: the samples (and a boolean
+    indicator of the same shape), or with ``return_samples=False`` one batch of them
+    and the batch means."""
+    if return_samples:
+        return chains * n_samples * n * (itemsize + 2)
+    n_batches = min(n_samples, 32)
+    batch = n_samples // n_batches + n_samples % n_batches
+    return chains * batch * n * (itemsize + 1) + chains * n_batches * n * kmax * 8
+
+
 def check_beta(beta) -> float:
     """Validate an inverse temperature: a finite number > 0 (NaN refused)."""
     return check_float("beta", beta, minimum=0, include_minimum=False)
@@ -151,7 +173,8 @@ def _raise_status(cm_vars: list, status: np.ndarray) -> None:
 def gibbs_sample(model, n_samples: int = 1000, *, chains: int = 4, burn_in: int | None = None,
                  thin: int = 1, scan: str = "systematic", evidence: Mapping | None = None,
                  seed: int | None = None, initial=None, return_samples: bool = True,
-                 order: Sequence[Hashable] | None = None, beta: float = 1.0) -> GibbsResult:
+                 order: Sequence[Hashable] | None = None, beta: float = 1.0,
+                 memory_budget: int | None = None) -> GibbsResult:
     """Draw samples of a discrete model with a compiled Gibbs sampler.
 
     Parameters
@@ -184,6 +207,9 @@ def gibbs_sample(model, n_samples: int = 1000, *, chains: int = 4, burn_in: int 
         exact counts, diagnostics use batch means).
     beta : float
         Inverse temperature (sample from ``p(x)^beta``).
+    memory_budget : int, optional
+        Bytes the chains and the records may take (default ``$PGM_MEMORY_BUDGET`` or
+        4 GiB); checked before anything is allocated.
 
     Returns
     -------
@@ -191,6 +217,9 @@ def gibbs_sample(model, n_samples: int = 1000, *, chains: int = 4, burn_in: int 
 
     Raises
     ------
+    MemoryBudgetError
+        ``chains x n_samples x variables`` (the records) or ``chains x variables`` (the
+        states) over the memory budget.
     EvidenceError
         Evidence on an unknown variable, out of range, or leaving some variable with
         no state of positive probability.
@@ -217,13 +246,24 @@ def gibbs_sample(model, n_samples: int = 1000, *, chains: int = 4, burn_in: int 
 
         return gibbs_pairwise_model(model, n_samples, chains=chains, burn_in=burn_in, thin=thin,
                                      scan=scan, evidence=evidence, seed=seed, initial=initial,
-                                     return_samples=return_samples, beta=float(beta))
+                                     return_samples=return_samples, beta=float(beta),
+                                     memory_budget=memory_budget)
     from pgm.inference import _kernels_generic as K
 
     cm = compile_model(model)
+    if cm.n_variables == 0:
+        raise ParameterError("gibbs_sample needs a model with at least one variable; "
+                             "this one has none")
     seed = resolve_seed(seed)
     ev, clamped, values = cm.split_evidence(evidence)
     free = cm.free_positions(clamped)
+    itemsize = np.dtype(cm.state_dtype).itemsize
+    check_chain_states(chains, cm.n_variables, itemsize, "gibbs_sample", memory_budget)
+    kmax = int(np.max(cm.cardinalities)) if cm.n_variables else 1
+    check_allocation(record_bytes(chains, n_samples, cm.n_variables, kmax, itemsize,
+                                  return_samples),
+                     f"gibbs_sample records: {chains} chains x {n_samples} samples x "
+                     f"{cm.n_variables} variables", memory_budget=memory_budget)
     x = cm.initial_states(chains, clamped, values, seed, initial=initial)
     betas = np.array([float(beta)])
     status = np.full(chains, -1, dtype=np.int64)
@@ -384,7 +424,7 @@ def check_schedule(schedule) -> np.ndarray:
 
 def anneal(model, schedule: Sequence[float] | None = None, *, chains: int = 1,
            scan: str = "systematic", evidence: Mapping | None = None, seed: int | None = None,
-           initial=None) -> AnnealResult:
+           initial=None, memory_budget: int | None = None) -> AnnealResult:
     """Simulated annealing: Gibbs sweeps at decreasing temperatures, keeping the best state.
 
     Parameters
@@ -396,8 +436,8 @@ def anneal(model, schedule: Sequence[float] | None = None, *, chains: int = 1,
     chains : int
         Independent runs (in parallel); the best is returned.
     scan : {"systematic", "random"} (chromatic is used for pairwise models)
-    evidence, seed, initial
-        As in :func:`gibbs_sample`.
+    evidence, seed, initial, memory_budget
+        As in :func:`gibbs_sample` (the chains' states are checked against the budget).
 
     Examples
     --------
@@ -417,13 +457,16 @@ def anneal(model, schedule: Sequence[float] | None = None, *, chains: int = 1,
         from pgm.inference.pairwise import anneal_pairwise_model
 
         return anneal_pairwise_model(model, temps, chains=chains, evidence=evidence, seed=seed,
-                                      initial=initial)
+                                      initial=initial, memory_budget=memory_budget)
     from pgm.inference import _kernels_generic as K
 
     cm: CompiledModel = compile_model(model)
     seed = resolve_seed(seed)
     ev, clamped, values = cm.split_evidence(evidence)
     free = cm.free_positions(clamped)
+    # the states, the best states and their draws
+    check_chain_states(chains, cm.n_variables, 2 * np.dtype(cm.state_dtype).itemsize, "anneal",
+                       memory_budget)
     x = cm.initial_states(chains, clamped, values, seed, initial=initial)
     best_x = x.copy()
     best_lw = np.full(chains, -np.inf)

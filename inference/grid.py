@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from pgm._config import check_allocation
 from pgm.exceptions import CardinalityError, EvidenceError, ParameterError
 from pgm.inference.binary import (
     BRACKET_BINS,
@@ -103,15 +104,22 @@ class GridIsing:
     #: most distinct field values for the lookup-table path
     MAX_LEVELS = 64
 
+    #: bytes per site of the arrays a grid builds on demand (float64 and float32 fields,
+    #: the level of each site)
+    BYTES_PER_SITE = 13
+
     def __init__(self, shape: tuple[int, int], field=0.0, coupling: float = 1.0, *,
                  connectivity: int = 4, diagonal_coupling: float | None = None,
-                 periodic: bool = False, levels=None, level_index=None) -> None:
+                 periodic: bool = False, levels=None, level_index=None,
+                 memory_budget: int | None = None) -> None:
         if len(tuple(shape)) != 2:
             raise ParameterError(f"grid shape must be (rows, columns), got {shape!r}")
         H = check_positive_int("rows", shape[0], 1)
         W = check_positive_int("columns", shape[1], 1)
         if connectivity not in (4, 8):
             raise ParameterError(f"connectivity must be 4 or 8, got {connectivity!r}")
+        check_allocation(H * W * self.BYTES_PER_SITE, f"a {H}x{W} grid",
+                         memory_budget=memory_budget)
         if periodic and (H % 2 or W % 2):
             raise ParameterError(f"a periodic grid needs even sides for the checkerboard, got {H}x{W}")
         self.shape = (H, W)
@@ -278,11 +286,14 @@ class GridIsing:
         s3[:, m] = vals[m]
         return m, vals
 
-    def random_spins(self, chains: int | None = None, seed: int | None = None) -> np.ndarray:
+    def random_spins(self, chains: int | None = None, seed: int | None = None, *,
+                     memory_budget: int | None = None) -> np.ndarray:
         """Uniformly random spins, shape ``(H, W)`` or ``(chains, H, W)``."""
         rng = np.random.default_rng(seed)
         shape = self.shape if chains is None else (check_positive_int("chains", chains),
                                                     *self.shape)
+        n = int(np.prod(shape, dtype=object))
+        check_allocation(n * 10, f"random spins of shape {shape}", memory_budget=memory_budget)
         return np.where(rng.random(shape) < 0.5, -1, 1).astype(np.int8)
 
     def gibbs(self, spins: np.ndarray, n_sweeps: int = 1, *, beta=1.0, seed: int = 0,
@@ -359,6 +370,7 @@ class GridIsing:
         """
         KP = kernels()
         max_sweeps = check_positive_int("max_sweeps", max_sweeps, 1)
+        check_allocation(8 * (max_sweeps + 1), f"the energy trace of {max_sweeps} ICM sweeps")
         s3, orig = self._spins(spins)
         m, _ = self._clamp(clamp, clamp_values, s3)
         e0 = float(self.energy(s3).sum())
@@ -411,9 +423,26 @@ class GridIsing:
                                               + shift(s, -1, -1))
         return f
 
+    @property
+    def n_pairs(self) -> int:
+        """Number of coupled pairs (the length of :meth:`edges`), without building them.
+
+        Examples
+        --------
+        >>> GridIsing((3, 4)).n_pairs, GridIsing((3, 4), connectivity=8).n_pairs
+        (17, 29)
+        """
+        H, W = self.shape
+        if self.periodic:
+            return H * W * (2 if self.connectivity == 4 else 4)
+        axis = H * (W - 1) + (H - 1) * W
+        return axis + (2 * (H - 1) * (W - 1) if self.connectivity == 8 else 0)
+
     def edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(i, j, J_ij)`` of every coupled pair (flat indices ``r * W + c``; repeats kept)."""
         H, W = self.shape
+        check_allocation(self.n_pairs * 24 + H * W * 8, f"the {self.n_pairs} edges of a {H}x{W} "
+                         "grid")
         idx = np.arange(H * W).reshape(H, W)
         rows, cols, vals = [], [], []
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pgm._config import check_allocation
 from pgm.exceptions import EvidenceError
 from pgm.inference.compiled import compile_model, variable_order
 from pgm.validation import check_positive_int, resolve_seed
@@ -58,9 +59,20 @@ class IcmResult:
         return dict(zip(self.variables, self.state.tolist()))
 
 
+def check_icm_allocation(restarts: int, n: int, itemsize: int, max_sweeps: int,
+                         memory_budget: int | None = None) -> None:
+    """Refuse (:class:`~pgm.exceptions.MemoryBudgetError`) ICM runs whose starting states
+    (``restarts x n`` states and their random draws) or energy trace (``max_sweeps``
+    floats a run) would exceed the memory budget."""
+    check_allocation(restarts * n * (2 * itemsize + 8) + 8 * (max_sweeps + 1),
+                     f"ICM: {restarts} restarts x {n} variables, {max_sweeps} sweeps",
+                     memory_budget=memory_budget)
+
+
 def icm(model, initial=None, *, max_sweeps: int = 100, seed: int | None = None,
         evidence: Mapping | None = None, restarts: int = 1,
-        order: Sequence[Hashable] | None = None) -> IcmResult:
+        order: Sequence[Hashable] | None = None,
+        memory_budget: int | None = None) -> IcmResult:
     """Iterated conditional modes from a given or random start.
 
     Parameters
@@ -80,9 +92,14 @@ def icm(model, initial=None, *, max_sweeps: int = 100, seed: int | None = None,
         final energy wins.
     order : sequence, optional
         Update order (default model order).
+    memory_budget : int, optional
+        Bytes the restarts' states and energy traces may take (default
+        ``$PGM_MEMORY_BUDGET`` or 4 GiB); checked before they are allocated.
 
     Raises
     ------
+    MemoryBudgetError
+        ``restarts x variables`` or ``max_sweeps`` over the memory budget.
     EvidenceError
         Bad evidence, or no state of positive probability reachable.
 
@@ -103,10 +120,13 @@ def icm(model, initial=None, *, max_sweeps: int = 100, seed: int | None = None,
         from pgm.inference.pairwise import icm_pairwise_model
 
         return icm_pairwise_model(model, initial, max_sweeps=max_sweeps, seed=seed,
-                                   evidence=evidence, restarts=restarts)
+                                   evidence=evidence, restarts=restarts,
+                                   memory_budget=memory_budget)
     from pgm.inference import _kernels_generic as K
 
     cm = compile_model(model)
+    check_icm_allocation(restarts, cm.n_variables, np.dtype(cm.state_dtype).itemsize, max_sweeps,
+                         memory_budget)
     seed = resolve_seed(seed)
     ev, clamped, values = cm.split_evidence(evidence)
     free = cm.free_positions(clamped)
@@ -136,11 +156,12 @@ def icm(model, initial=None, *, max_sweeps: int = 100, seed: int | None = None,
 
 
 def icm_map(model, evidence: Mapping | None = None, *, seed: int | None = 0, restarts: int = 10,
-            max_sweeps: int = 200) -> tuple[dict, float]:
+            max_sweeps: int = 200, memory_budget: int | None = None) -> tuple[dict, float]:
     """Approximate MAP assignment by ICM with random restarts: ``(assignment, energy)``.
 
     The entry point for ``pgm infer --map --method icm``; the energy is the negative
     unnormalized log-probability of the assignment.
     """
-    r = icm(model, evidence=evidence, seed=seed, restarts=restarts, max_sweeps=max_sweeps)
+    r = icm(model, evidence=evidence, seed=seed, restarts=restarts, max_sweeps=max_sweeps,
+            memory_budget=memory_budget)
     return r.assignment, r.energy

@@ -47,6 +47,10 @@ from pgm.validation import check_positive_int, resolve_seed
 
 __all__ = ["PairwiseBinaryModel", "gibbs_pairwise", "DOMAINS"]
 
+#: bytes per site of a grid model: the ``(row, col)`` name (a tuple in a list), its index
+#: entry, the float64 fields and the grid's own arrays
+BYTES_PER_GRID_SITE = 320
+
 
 class PairwiseBinaryModel:
     """Unary fields plus symmetric pairwise couplings over binary units.
@@ -111,10 +115,13 @@ class PairwiseBinaryModel:
     @classmethod
     def grid(cls, shape: tuple[int, int], coupling: float = 1.0, field=0.0, *,
              connectivity: int = 4, diagonal_coupling: float | None = None,
-             periodic: bool = False, domain: str = "ising") -> PairwiseBinaryModel:
+             periodic: bool = False, domain: str = "ising",
+             memory_budget: int | None = None) -> PairwiseBinaryModel:
         """A 2-D grid with uniform couplings and a per-site field; variables ``(row, col)``.
 
-        Sampling and ICM use the checkerboard grid kernels.
+        Sampling and ICM use the checkerboard grid kernels.  The variable names (one
+        Python tuple a site, about :data:`BYTES_PER_GRID_SITE` bytes with the field) are
+        checked against the memory budget first.
 
         Examples
         --------
@@ -122,10 +129,15 @@ class PairwiseBinaryModel:
         >>> m.n_variables, m.couplings.nnz
         (12, 34)
         """
+        from pgm._config import check_allocation
+
         check_domain(domain)
         g = GridIsing(shape, field, coupling, connectivity=connectivity,
-                      diagonal_coupling=diagonal_coupling, periodic=periodic)
+                      diagonal_coupling=diagonal_coupling, periodic=periodic,
+                      memory_budget=memory_budget)
         H, W = g.shape
+        check_allocation(H * W * BYTES_PER_GRID_SITE, f"a {H}x{W} grid model",
+                         memory_budget=memory_budget)
         names = [(i, j) for i in range(H) for j in range(W)]
         if domain == "ising":
             return cls(g.field.ravel(), None, domain=domain, variables=names, _grid=g)
@@ -460,12 +472,18 @@ def _runner(model: PairwiseBinaryModel, pos, vals, seed: int, betas: np.ndarray)
 
 
 def gibbs_pairwise_model(model: PairwiseBinaryModel, n_samples, *, chains, burn_in, thin, scan,
-                          evidence, seed, initial, return_samples, beta):
-    from pgm.inference.gibbs import drive
+                          evidence, seed, initial, return_samples, beta, memory_budget=None):
+    from pgm._config import check_allocation
+    from pgm.inference.gibbs import check_chain_states, drive, record_bytes
 
     if scan == "random":
         raise ParameterError("pairwise binary models are updated chromatically; scan='random' is not "
                        "supported (use 'chromatic' or 'systematic')")
+    n = model.n_variables
+    check_chain_states(chains, n, 1, "gibbs_sample", memory_budget)
+    check_allocation(record_bytes(chains, n_samples, n, 2, 1, return_samples),
+                     f"gibbs_sample records: {chains} chains x {n_samples} samples x {n} "
+                     "variables", memory_budget=memory_budget)
     seed = resolve_seed(seed)
     ev, pos, vals = model._evidence(evidence)
     x = model._start(chains, seed, initial)
@@ -484,9 +502,10 @@ def gibbs_pairwise_model(model: PairwiseBinaryModel, n_samples, *, chains, burn_
 
 
 def anneal_pairwise_model(model: PairwiseBinaryModel, temps: np.ndarray, *, chains, evidence,
-                           seed, initial):
-    from pgm.inference.gibbs import AnnealResult
+                           seed, initial, memory_budget=None):
+    from pgm.inference.gibbs import AnnealResult, check_chain_states
 
+    check_chain_states(chains, model.n_variables, 3, "anneal", memory_budget)
     seed = resolve_seed(seed)
     ev, pos, vals = model._evidence(evidence)
     x = model._start(chains, seed, initial)
@@ -522,9 +541,10 @@ def ising_energy_fn(model: PairwiseBinaryModel):
 
 
 def icm_pairwise_model(model: PairwiseBinaryModel, initial, *, max_sweeps, seed, evidence,
-                        restarts):
-    from pgm.inference.icm import IcmResult
+                        restarts, memory_budget=None):
+    from pgm.inference.icm import IcmResult, check_icm_allocation
 
+    check_icm_allocation(restarts, model.n_variables, 1, max_sweeps, memory_budget)
     KP = kernels()
     seed = resolve_seed(seed)
     ev, pos, vals = model._evidence(evidence)

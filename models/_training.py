@@ -45,13 +45,20 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from pgm.exceptions import CardinalityError, ModelLoadError, ParameterError, TrainingDivergedError
+from pgm.exceptions import (
+    CardinalityError,
+    ModelLoadError,
+    ParameterError,
+    PGMError,
+    TrainingDivergedError,
+)
 from pgm.files import read_npz_model, write_npz_model
 from pgm.validation import check_dtype, check_float, check_positive_int, resolve_seed
 
 __all__ = ["TrainableEstimator", "fitted_alias", "check_sgd_params", "train_epochs", "minibatches",
            "progress", "all_finite", "FORMAT_VERSION", "json_value", "read_model_npz", "write_model_npz",
-           "velocity_arrays",
+           "with_velocities", "meta_params", "model_from_meta", "model_arrays", "meta_count",
+           "check_resume_epochs", "velocity_arrays",
            "restore_velocity", "save_training_state", "restore_training_state", "resume_state"]
 
 #: version of the checkpoint layout written by :func:`save_training_state`
@@ -234,10 +241,125 @@ def write_model_npz(path: str | os.PathLike, arrays: Mapping[str, np.ndarray],
 
 
 def read_model_npz(path: str | os.PathLike, fmt: str, required: tuple[str, ...], *,
-                   label: str | None = None) -> tuple[dict[str, np.ndarray], dict]:
-    """Read a file of :func:`write_model_npz` (:func:`pgm.files.read_npz_model`)."""
+                   label: str | None = None,
+                   schema: Mapping[str, tuple[Any, Any]] | None = None,
+                   ) -> tuple[dict[str, np.ndarray], dict]:
+    """Read a file of :func:`write_model_npz` (:func:`pgm.files.read_npz_model`: the
+    container, the meta, the ``required`` arrays and, with ``schema``, their dtypes and
+    shapes are checked; any damage is a :class:`~pgm.exceptions.ModelLoadError`)."""
     kwargs = {} if label is None else {"label": label}
-    return read_npz_model(path, fmt, required, version=FORMAT_VERSION, **kwargs)
+    return read_npz_model(path, fmt, required, version=FORMAT_VERSION, schema=schema, **kwargs)
+
+
+def with_velocities(schema: Mapping[str, tuple[Any, Any]],
+                    names: tuple[str, ...]) -> dict[str, tuple[Any, Any]]:
+    """``schema`` plus the (optional) momentum buffers ``velocity_<name>`` of the
+    parameters ``names``, each shaped like its parameter.
+
+    Examples
+    --------
+    >>> with_velocities({"W": (np.floating, ("D", "H"))}, ("W",))["velocity_W"][1]
+    ('D', 'H')
+    """
+    return {**schema, **{f"velocity_{n}": schema[n] for n in names}}
+
+
+def meta_count(meta: Mapping[str, Any], key: str, path: str | os.PathLike, default: int = 0,
+               *, maximum: int = 2**63) -> int:
+    """``meta[key]`` (or ``default``) as an int in ``[0, maximum)``, else
+    :class:`~pgm.exceptions.ModelLoadError` (a damaged or rewritten file).
+
+    Examples
+    --------
+    >>> meta_count({"epoch": 3}, "epoch", "m.npz"), meta_count({}, "step", "m.npz")
+    (3, 0)
+    >>> meta_count({"epoch": "3"}, "epoch", "m.npz")
+    Traceback (most recent call last):
+    ...
+    pgm.exceptions.ModelLoadError: m.npz: 'epoch' in the file's meta is '3', not an integer in [0, 2**63)
+    """
+    value = meta.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < maximum:
+        shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:80] + "..."
+        raise ModelLoadError(f"{path}: {key!r} in the file's meta is {shown}, not an integer in "
+                             f"[0, 2**{maximum.bit_length() - 1})")
+    return value
+
+
+def meta_params(meta: Mapping[str, Any], path: str | os.PathLike,
+                names: Sequence[str]) -> dict[str, Any]:
+    """The hyperparameters ``names`` stored in ``meta["params"]`` (a JSON object).
+
+    Examples
+    --------
+    >>> meta_params({"params": {"n_hidden": 5, "other": 1}}, "m.npz", ("n_hidden",))
+    {'n_hidden': 5}
+    """
+    params = meta.get("params", {})
+    if not isinstance(params, dict):
+        raise ModelLoadError(f"{path}: 'params' in the file's meta is a {type(params).__name__}, "
+                             "not a JSON object")
+    return {k: v for k, v in params.items() if k in names}
+
+
+def model_from_meta(cls, path: str | os.PathLike, *args, **params):
+    """``cls(*args, **params)`` with its hyperparameters validated (``_check_params``);
+    values a damaged file gives raise :class:`~pgm.exceptions.ModelLoadError`.
+
+    Examples
+    --------
+    >>> from pgm.models.autoencoder import Autoencoder
+    >>> model_from_meta(Autoencoder, "m.npz", n_hidden=-2)
+    Traceback (most recent call last):
+    ...
+    pgm.exceptions.ModelLoadError: m.npz: the file's hyperparameters are invalid: n_hidden must be ...
+    """
+    try:
+        obj = cls(*args, **params)
+        obj._check_params()
+    except (PGMError, TypeError, ValueError) as exc:
+        raise ModelLoadError(f"{path}: the file's hyperparameters are invalid: {exc}") from None
+    return obj
+
+
+def model_arrays(arrays: Mapping[str, np.ndarray], names: Sequence[str], dtype,
+                 path: str | os.PathLike) -> list[np.ndarray]:
+    """The arrays ``names`` as C-contiguous ``dtype`` arrays, which must stay finite
+    (a float64 file read as float32 may overflow).
+
+    Examples
+    --------
+    >>> model_arrays({"W": np.array([1e300])}, ("W",), np.float32, "m.npz")
+    Traceback (most recent call last):
+    ...
+    pgm.exceptions.ModelLoadError: m.npz: 'W' does not fit in float32 (infinite values)
+    """
+    out = []
+    for n in names:
+        with np.errstate(over="ignore", invalid="ignore"):
+            a = np.ascontiguousarray(arrays[n], dtype=dtype)
+        if not np.isfinite(a).all():
+            raise ModelLoadError(f"{path}: {n!r} does not fit in {np.dtype(dtype)} "
+                                 "(infinite values)")
+        out.append(a)
+    return out
+
+
+def check_resume_epochs(path: str | os.PathLike, done: int, total: int, name: str) -> None:
+    """Refuse to resume a checkpoint of ``done`` epochs when only ``total`` are asked for
+    (the result would silently be the longer run).
+
+    Examples
+    --------
+    >>> check_resume_epochs("ckpt.npz", 30, 10, "n_epochs")
+    Traceback (most recent call last):
+    ...
+    pgm.exceptions.ParameterError: the checkpoint ckpt.npz has 30 epochs, more than n_epochs=10 ...
+    """
+    if done > int(total):
+        raise ParameterError(f"the checkpoint {path} has {done} epochs, more than {name}={total} "
+                             f"(the epochs in total); ask for at least {done} or delete the "
+                             "checkpoint")
 
 
 def velocity_arrays(names: tuple[str, ...], velocity: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
@@ -256,7 +378,7 @@ def restore_velocity(arrays: Mapping[str, np.ndarray], names: tuple[str, ...],
     """Momentum buffers read from ``arrays`` (zeros where a file has none, as older ones).
 
     Raises :class:`~pgm.exceptions.ModelLoadError` when a buffer's shape differs from
-    its parameter's.
+    its parameter's or it is not finite.
 
     Examples
     --------
@@ -268,9 +390,12 @@ def restore_velocity(arrays: Mapping[str, np.ndarray], names: tuple[str, ...],
     out = []
     for n, p in zip(names, params):
         u = arrays.get(f"velocity_{n}")
-        u = np.zeros_like(p) if u is None else np.array(u, dtype=p.dtype)
+        with np.errstate(over="ignore", invalid="ignore"):
+            u = np.zeros_like(p) if u is None else np.array(u, dtype=p.dtype)
         if u.shape != p.shape:
             raise ModelLoadError(f"{path}: velocity_{n} has shape {u.shape}, expected {p.shape}")
+        if not np.isfinite(u).all():
+            raise ModelLoadError(f"{path}: velocity_{n} holds non-finite values (in {p.dtype})")
         out.append(u)
     return out
 
@@ -338,10 +463,27 @@ def restore_training_state(model, arrays: Mapping[str, np.ndarray], meta: dict,
     """
     model.velocity_ = restore_velocity(arrays, array_names,
                                        model.params if params is None else params, path)
-    model.seed_ = int(meta.get("seed", 0))
-    model.epoch_ = int(meta.get("epoch", 0))
+    model.seed_ = meta_count(meta, "seed", path, maximum=2**64)
+    model.epoch_ = meta_count(meta, "epoch", path)
+    model.history_ = _history(meta, history_keys, path)
+
+
+def _history(meta: Mapping[str, Any], keys: tuple[str, ...],
+             path: str | os.PathLike) -> dict[str, list[float]]:
+    """``meta["history"]``'s columns ``keys`` (lists of numbers; missing ones empty)."""
     hist = meta.get("history") or {}
-    model.history_ = {k: [float(x) for x in hist.get(k, [])] for k in history_keys}
+    if not isinstance(hist, dict):
+        raise ModelLoadError(f"{path}: 'history' in the file's meta is a {type(hist).__name__}, "
+                             "not a JSON object")
+    out = {}
+    for k in keys:
+        col = hist.get(k, [])
+        if not isinstance(col, list) or not all(
+                isinstance(x, (int, float)) and not isinstance(x, bool) for x in col):
+            raise ModelLoadError(f"{path}: the history column {k!r} in the file's meta is not "
+                                 "a list of numbers")
+        out[k] = [float(x) for x in col]
+    return out
 
 
 def _same_setting(mine: Any, theirs: Any, name: str) -> bool:
@@ -363,7 +505,9 @@ def resume_state(model, n_features: int, params: tuple[str, ...], state: tuple[s
     resumed, False when training should start afresh.
 
     Raises :class:`~pgm.exceptions.ParameterError` or
-    :class:`~pgm.exceptions.CardinalityError` for a checkpoint of another run.
+    :class:`~pgm.exceptions.CardinalityError` for a checkpoint of another run or one with
+    more epochs than ``n_epochs`` (:func:`check_resume_epochs`), and
+    :class:`~pgm.exceptions.ModelLoadError` for a damaged one.
 
     Examples
     --------
@@ -376,6 +520,7 @@ def resume_state(model, n_features: int, params: tuple[str, ...], state: tuple[s
     if not (getattr(model, "resume", False) and path and Path(path).exists()):
         return False
     saved = type(model).load(path)
+    check_resume_epochs(path, saved.epoch_, model.n_epochs, "n_epochs")
     for name in params:
         if name == "n_epochs":
             continue

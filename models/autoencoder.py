@@ -40,12 +40,16 @@ from pgm.models._training import (
     TrainableEstimator,
     check_sgd_params,
     fitted_alias,
+    meta_params,
     minibatches,
+    model_arrays,
+    model_from_meta,
     read_model_npz,
     restore_training_state,
     resume_state,
     save_training_state,
     train_epochs,
+    with_velocities,
 )
 from pgm.models.rbm import check_data
 from pgm.validation import check_float
@@ -60,6 +64,10 @@ AE_HISTORY_KEYS = ("epoch", "train_recon", "val_recon", "seconds")
 _PARAMS = ("n_hidden", "learning_rate", "momentum", "batch_size", "n_epochs", "sigma",
            "weight_decay", "dropout", "dtype", "monitor_size")
 _ARRAYS = ("W", "hidden_bias", "U", "visible_bias")
+#: dtypes and shapes of the arrays of a saved autoencoder (D inputs, P hidden units)
+_SCHEMA = with_velocities({"W": (np.floating, ("D", "P")), "hidden_bias": (np.floating, ("P",)),
+                           "U": (np.floating, ("P", "D")),
+                           "visible_bias": (np.floating, ("D",))}, _ARRAYS)
 #: attributes a checkpoint restores
 _STATE = ("W_", "hidden_bias_", "U_", "visible_bias_", "velocity_", "seed_", "epoch_", "history_")
 
@@ -284,17 +292,17 @@ class Autoencoder(TrainableEstimator):
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Autoencoder:
-        """A model written by :meth:`save` (the class must match the file)."""
-        arrays, meta = read_model_npz(path, cls._format, _ARRAYS)
-        params = {k: v for k, v in meta.get("params", {}).items() if k in _PARAMS}
-        obj = cls(**params)
-        dt = obj._dt
-        obj.W_, obj.hidden_bias_, obj.U_, obj.visible_bias_ = (
-            np.ascontiguousarray(arrays[k], dtype=dt) for k in _ARRAYS)
-        D, P = obj.W_.shape
-        if (obj.U_.shape != (P, D) or obj.hidden_bias_.shape != (P,)
-                or obj.visible_bias_.shape != (D,)):
-            raise ModelLoadError(f"{path}: inconsistent array shapes")
+        """A model written by :meth:`save` (the class must match the file).
+
+        A missing, damaged or inconsistent file (shapes, dtypes, non-finite values,
+        hyperparameters) raises :class:`~pgm.exceptions.ModelLoadError`."""
+        arrays, meta = read_model_npz(path, cls._format, _ARRAYS, schema=_SCHEMA)
+        obj = model_from_meta(cls, path, **meta_params(meta, path, _PARAMS))
+        obj.W_, obj.hidden_bias_, obj.U_, obj.visible_bias_ = model_arrays(
+            arrays, _ARRAYS, obj._dt, path)
+        if obj.W_.shape[1] != obj.n_hidden:
+            raise ModelLoadError(f"{path}: W has {obj.W_.shape[1]} hidden units but the file's "
+                                 f"n_hidden is {obj.n_hidden}")
         restore_training_state(obj, arrays, meta, _ARRAYS, AE_HISTORY_KEYS, path)
         return obj
 

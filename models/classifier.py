@@ -36,12 +36,16 @@ from pgm.models._training import (
     TrainableEstimator,
     check_sgd_params,
     fitted_alias,
+    meta_params,
     minibatches,
+    model_arrays,
+    model_from_meta,
     read_model_npz,
     restore_training_state,
     resume_state,
     save_training_state,
     train_epochs,
+    with_velocities,
 )
 from pgm.models.rbm import check_data
 
@@ -54,6 +58,10 @@ CLF_HISTORY_KEYS = ("epoch", "train_loss", "val_loss", "val_accuracy", "seconds"
 _PARAMS = ("n_hidden", "n_classes", "learning_rate", "momentum", "batch_size", "n_epochs",
            "sigma", "weight_decay", "dtype")
 _ARRAYS = ("W", "hidden_bias", "V", "output_bias")
+#: dtypes and shapes of the arrays of a saved classifier (D inputs, H hidden units, K classes)
+_SCHEMA = with_velocities({"W": (np.floating, ("D", "H")), "hidden_bias": (np.floating, ("H",)),
+                           "V": (np.floating, ("H", "K")),
+                           "output_bias": (np.floating, ("K",))}, _ARRAYS)
 #: attributes a checkpoint restores
 _STATE = ("W_", "hidden_bias_", "V_", "output_bias_", "velocity_", "seed_", "epoch_",
           "history_", "init_")
@@ -379,13 +387,18 @@ class PretrainableClassifier(TrainableEstimator):
     def load(cls, path: str | os.PathLike) -> PretrainableClassifier:
         """A classifier written by :meth:`save`."""
         names = _ARRAYS
-        arrays, meta = read_model_npz(path, cls._format, names)
-        obj = cls(**{k: v for k, v in meta.get("params", {}).items() if k in _PARAMS})
-        obj.W_, obj.hidden_bias_, obj.V_, obj.output_bias_ = (
-            np.ascontiguousarray(arrays[k], dtype=obj._dt) for k in names)
-        if (obj.W_.shape[1], obj.V_.shape) != (obj.n_hidden, (obj.n_hidden, obj.n_classes)):
-            raise ModelLoadError(f"{path}: array shapes do not match n_hidden/n_classes")
-        obj.init_ = str(meta.get("init", "random"))
+        arrays, meta = read_model_npz(path, cls._format, names, schema=_SCHEMA)
+        obj = model_from_meta(cls, path, **meta_params(meta, path, _PARAMS))
+        obj.W_, obj.hidden_bias_, obj.V_, obj.output_bias_ = model_arrays(
+            arrays, names, obj._dt, path)
+        if obj.V_.shape != (obj.n_hidden, obj.n_classes):
+            raise ModelLoadError(f"{path}: V has shape {obj.V_.shape}, the file's n_hidden and "
+                                 f"n_classes say ({obj.n_hidden}, {obj.n_classes})")
+        init = meta.get("init", "random")
+        if not isinstance(init, str):
+            raise ModelLoadError(f"{path}: 'init' in the file's meta is a "
+                                 f"{type(init).__name__}, not a string")
+        obj.init_ = init
         obj._reset()
         restore_training_state(obj, arrays, meta, names, CLF_HISTORY_KEYS, path)
         return obj

@@ -39,10 +39,14 @@ from pgm.models._training import (
     TrainableEstimator,
     check_sgd_params,
     fitted_alias,
+    meta_params,
+    model_arrays,
+    model_from_meta,
     read_model_npz,
     restore_training_state,
     resume_state,
     save_training_state,
+    with_velocities,
 )
 from pgm.models.classifier import (
     CLF_HISTORY_KEYS,
@@ -58,6 +62,10 @@ __all__ = ["ConvNet", "im2col", "max_pool", "max_pool_backward"]
 _PARAMS = ("kernel", "stride", "pool", "n_maps", "n_classes", "activation", "learning_rate",
            "momentum", "batch_size", "n_epochs", "sigma", "dtype")
 _ARRAYS = ("K", "conv_bias", "V", "output_bias")
+#: dtypes and shapes of the arrays of a saved network (M maps, F pooled features, C classes)
+_SCHEMA = with_velocities({"K": (np.floating, (None, "M")), "conv_bias": (np.floating, ("M",)),
+                           "V": (np.floating, ("F", "C")),
+                           "output_bias": (np.floating, ("C",))}, _ARRAYS)
 #: attributes a checkpoint restores
 _STATE = ("K_", "conv_bias_", "V_", "output_bias_", "velocity_", "seed_", "epoch_",
           "history_")
@@ -350,11 +358,14 @@ class ConvNet(TrainableEstimator):
     def load(cls, path: str | os.PathLike) -> ConvNet:
         """A network written by :meth:`save`."""
         names = _ARRAYS
-        arrays, meta = read_model_npz(path, cls._format, names)
-        obj = cls(tuple(meta.get("image_shape", (28, 28))),
-                  **{k: v for k, v in meta.get("params", {}).items() if k in _PARAMS})
-        obj.K_, obj.conv_bias_, obj.V_, obj.output_bias_ = (
-            np.ascontiguousarray(arrays[k], dtype=obj._dt) for k in names)
+        arrays, meta = read_model_npz(path, cls._format, names, schema=_SCHEMA)
+        shape = meta.get("image_shape", [28, 28])
+        if not isinstance(shape, list):
+            raise ModelLoadError(f"{path}: 'image_shape' in the file's meta is a "
+                                 f"{type(shape).__name__}, not a list")
+        obj = model_from_meta(cls, path, tuple(shape), **meta_params(meta, path, _PARAMS))
+        obj.K_, obj.conv_bias_, obj.V_, obj.output_bias_ = model_arrays(
+            arrays, names, obj._dt, path)
         if obj.K_.shape != (obj.kernel ** 2, obj.n_maps) or obj.V_.shape != (obj.n_features,
                                                                             obj.n_classes):
             raise ModelLoadError(f"{path}: array shapes do not match the hyperparameters")

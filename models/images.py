@@ -46,6 +46,12 @@ __all__ = [
 #: names accepted by :func:`builtin_image` (``"mnist:K"`` picks test digit ``K``)
 BUILTIN_IMAGES = ("shapes", "mnist")
 
+#: peak bytes a pixel of :func:`read_image` (Pillow's decoded image, up to 4 bytes a pixel,
+#: its ``"L"`` conversion, and the float64 grey levels with one temporary) and of
+#: :func:`shapes_image` (float64 coordinate grids and masks; measured 73 bytes a pixel)
+READ_BYTES_PER_PIXEL = 24
+SHAPES_BYTES_PER_PIXEL = 80
+
 
 class ImageError(PGMError, ValueError):
     """An image array or image parameter is unusable (not 2-D, not binary, bad noise rate...)."""
@@ -56,16 +62,22 @@ class ImageLoadError(ModelLoadError, ImageError):
 
 
 # ------------------------------------------------------------------ file I/O
-def read_image(path: str | os.PathLike) -> np.ndarray:
+def read_image(path: str | os.PathLike, *, memory_budget: int | None = None) -> np.ndarray:
     """Read an image file as grey levels in ``[0, 1]`` (float64, shape ``(H, W)``).
 
     Colour images are converted to luminance (ITU-R 601-2, as Pillow's ``"L"``
     mode); an alpha channel is dropped.  16-bit greyscale keeps its precision.
+    The size in the file's header is checked against the memory budget
+    (:data:`READ_BYTES_PER_PIXEL` bytes a pixel; ``memory_budget`` bytes, default
+    ``$PGM_MEMORY_BUDGET`` or 4 GiB) before anything is decoded.
 
     Raises
     ------
     ImageLoadError
-        Missing file, or a file Pillow cannot decode.
+        Missing file, a folder, a file Pillow cannot decode, or a header whose size
+        trips Pillow's decompression-bomb limit (``PIL.Image.MAX_IMAGE_PIXELS``).
+    MemoryBudgetError
+        The decoded image would exceed the memory budget.
 
     Examples
     --------
@@ -75,22 +87,37 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
     >>> read_image(p).tolist()
     [[1.0, 0.0], [0.0, 1.0]]
     """
+    import warnings
+
     from PIL import Image, UnidentifiedImageError
+
+    from pgm._config import check_allocation
 
     path = Path(path)
     if not path.exists():
         raise ImageLoadError(f"image file {path} not found")
-    try:
-        with Image.open(path) as im:
-            im.load()
-            if im.mode in ("I;16", "I;16B", "I;16L", "I"):
-                arr = np.asarray(im, dtype=np.float64)
-                top = 65535.0 if im.mode.startswith("I;16") else max(float(arr.max()), 1.0)
-                grey = arr / top
-            else:
-                grey = np.asarray(im.convert("L"), dtype=np.float64) / 255.0
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
-        raise ImageLoadError(f"cannot read image {path}: {exc}") from None
+    if path.is_dir():
+        raise ImageLoadError(f"image file {path} is a folder")
+    bomb = (Image.DecompressionBombError, Image.DecompressionBombWarning)
+    with warnings.catch_warnings():
+        # a header over Pillow's pixel limit warns, twice the limit raises: both refuse
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            with Image.open(path) as im:
+                w, h = im.size
+                check_allocation(w * h * READ_BYTES_PER_PIXEL,
+                                 f"decoding the {w}x{h} image {path}", memory_budget=memory_budget)
+                im.load()
+                if im.mode in ("I;16", "I;16B", "I;16L", "I"):
+                    arr = np.asarray(im, dtype=np.float64)
+                    top = 65535.0 if im.mode.startswith("I;16") else max(float(arr.max()), 1.0)
+                    grey = arr / top
+                else:
+                    grey = np.asarray(im.convert("L"), dtype=np.float64) / 255.0
+        except bomb as exc:
+            raise ImageLoadError(f"cannot read image {path}: {exc}") from None
+        except (UnidentifiedImageError, OSError, ValueError, EOFError, SyntaxError) as exc:
+            raise ImageLoadError(f"cannot read image {path}: {exc}") from None
     if grey.ndim != 2 or grey.size == 0:
         raise ImageLoadError(f"image {path} is not a non-empty 2-D image (shape {grey.shape})")
     return grey
@@ -304,7 +331,7 @@ def _segment_distance(yy, xx, p, q) -> np.ndarray:
     return np.hypot(yy - (py + t * dy), xx - (px + t * dx))
 
 
-def shapes_image(size: int = 256) -> np.ndarray:
+def shapes_image(size: int = 256, *, memory_budget: int | None = None) -> np.ndarray:
     """The built-in test picture: a clean binary image with large smooth shapes.
 
     On a dark background: a disc, a ring (annulus), a rounded rectangle and a thick
@@ -312,7 +339,10 @@ def shapes_image(size: int = 256) -> np.ndarray:
     outlines short (about 0.03 boundary pairs per pixel), so the Ising denoiser can
     restore the picture almost perfectly: with ``beta=1, eta=2.1`` and 10% flips
     ICM restores about 96.2% of the pixels (a flat image allows about 96.4%) and the
-    exact MAP over 99%.  The layout scales with ``size`` (at least 32).
+    exact MAP over 99%.  The layout scales with ``size`` (at least 32).  The drawing
+    takes :data:`SHAPES_BYTES_PER_PIXEL` bytes a pixel, checked first against
+    ``memory_budget`` (default ``$PGM_MEMORY_BUDGET`` or 4 GiB;
+    :class:`~pgm.exceptions.MemoryBudgetError` above it).
 
     Examples
     --------
@@ -324,7 +354,11 @@ def shapes_image(size: int = 256) -> np.ndarray:
     """
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 32:
         raise ImageError(f"size must be an integer >= 32, got {size!r}")
+    from pgm._config import check_allocation
+
     n = int(size)
+    check_allocation(n * n * SHAPES_BYTES_PER_PIXEL, f"the {n}x{n} built-in 'shapes' image",
+                     memory_budget=memory_budget)
     s = n / 256.0  # drawn on a 256-unit canvas
     yy, xx = (np.mgrid[0:n, 0:n].astype(np.float64) + 0.5) / s
     on = np.hypot(yy - 62, xx - 62) <= 44                          # disc
@@ -368,9 +402,10 @@ def mnist_digits(n: int = 16, *, kind: str = "test", start: int = 0, threshold: 
     if isinstance(start, bool) or not isinstance(start, (int, np.integer)) or start < 0:
         raise ImageError(f"start must be a non-negative integer, got {start!r}")
     images, labels = load_mnist(kind, data_dir, limit=int(start) + int(n))
+    available = images.shape[0]
     images, labels = images[start:], labels[start:]
     if images.shape[0] < n:
-        raise ImageError(f"MNIST {kind} set has only {images.shape[0] + start} images; "
+        raise ImageError(f"MNIST {kind} set has only {available} images (0..{available - 1}); "
                          f"asked for {start}..{start + n - 1}")
     spins = np.stack([binarize(im, threshold) for im in images])
     return spins, labels
@@ -389,10 +424,12 @@ def mnist_mosaic(rows: int = 4, cols: int = 4, *, kind: str = "test", start: int
     return digits.reshape(rows, cols, 28, 28).transpose(0, 2, 1, 3).reshape(rows * 28, cols * 28)
 
 
-def builtin_image(name: str = "shapes", *, size: int = 256) -> np.ndarray:
+def builtin_image(name: str = "shapes", *, size: int = 256,
+                  memory_budget: int | None = None) -> np.ndarray:
     """A built-in clean test image by name.
 
-    ``"shapes"``: :func:`shapes_image` of side ``size``; ``"mnist"``: a 4x4 mosaic
+    ``"shapes"``: :func:`shapes_image` of side ``size`` (checked against
+    ``memory_budget``); ``"mnist"``: a 4x4 mosaic
     of the first 16 binarized MNIST test digits (112x112); ``"mnist:K"``: test
     digit ``K`` alone (28x28).
 
@@ -412,7 +449,7 @@ def builtin_image(name: str = "shapes", *, size: int = 256) -> np.ndarray:
         raise ImageError(f"built-in image name must be a string, got {name!r}")
     key = name.strip().lower()
     if key == "shapes":
-        return shapes_image(size)
+        return shapes_image(size, memory_budget=memory_budget)
     if key == "mnist":
         return mnist_mosaic(4, 4)
     if key.startswith("mnist:"):

@@ -124,6 +124,16 @@ def _number(name: str, value, *, minimum: float | None = None) -> float:
     return v
 
 
+def _check_pixels(yy: np.ndarray, bytes_per_pixel: int, what: str,
+                  memory_budget: int | None) -> None:
+    """Refuse a solver whose working arrays (``bytes_per_pixel`` a pixel) exceed the budget."""
+    from pgm._config import check_allocation
+
+    H, W = yy.shape
+    check_allocation(H * W * bytes_per_pixel, f"{what} on a {H}x{W} image",
+                     memory_budget=memory_budget)
+
+
 def _int_arg(name: str, value, minimum: int) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         raise PGMError(f"{name} must be an integer, got {value!r}")
@@ -304,14 +314,14 @@ class IsingDenoiser:
         """The posterior as a :class:`~pgm.inference.grid.GridIsing` (checkerboard kernels)."""
         return self._grid_spins(self._y(y))
 
-    def _grid_spins(self, yy: np.ndarray):
+    def _grid_spins(self, yy: np.ndarray, memory_budget: int | None = None):
         """:meth:`grid` of a validated int8 spin image: the field ``eta * y - h`` has two
         levels, handed over with the level of each pixel (no scan of the field)."""
         from pgm.inference.grid import GridIsing
 
         return GridIsing(yy.shape, coupling=self.beta, connectivity=self.connectivity,
                          levels=[-self.eta - self.h, self.eta - self.h],
-                         level_index=(yy > 0).view(np.uint8))
+                         level_index=(yy > 0).view(np.uint8), memory_budget=memory_budget)
 
     def to_factor_graph(self, y, *, max_pixels: int | None = 4096):
         """The posterior ``p(x | y)`` as a :class:`~pgm.factor_graph.FactorGraph` (small images).
@@ -358,13 +368,16 @@ class IsingDenoiser:
         return out
 
     # --------------------------------------------------------------- solvers
-    def icm(self, y, *, initial=None, max_sweeps: int = 100) -> DenoiseResult:
+    def icm(self, y, *, initial=None, max_sweeps: int = 100,
+            memory_budget: int | None = None) -> DenoiseResult:
         """Iterated conditional modes: every pixel takes its locally best value, until stable.
 
         Starts from ``initial`` (default ``y``); checkerboard sweeps on the compiled
         grid kernel (:meth:`GridIsing.icm <pgm.inference.grid.GridIsing.icm>`).  The
         energy never increases; the result is a local minimum (``converged``) unless
-        ``max_sweeps`` stopped it.
+        ``max_sweeps`` stopped it.  Every solver takes ``memory_budget`` (bytes; default
+        ``$PGM_MEMORY_BUDGET`` or 4 GiB) and refuses an image whose working arrays would
+        exceed it (:class:`~pgm.exceptions.MemoryBudgetError`) before allocating them.
 
         Examples
         --------
@@ -375,9 +388,10 @@ class IsingDenoiser:
         """
         yy = self._y(y)
         max_sweeps = _int_arg("max_sweeps", max_sweeps, 1)
+        _check_pixels(yy, 32, "ICM", memory_budget)
         x0 = yy if initial is None else self._xy(initial, yy)[0]
         t0 = time.perf_counter()
-        g = self._grid_spins(yy)
+        g = self._grid_spins(yy, memory_budget)
         s = np.array(x0, dtype=np.int8, order="C")
         s, energies, converged = g.icm(s, max_sweeps)
         energy = self._energy_spins(s, yy)
@@ -387,8 +401,8 @@ class IsingDenoiser:
                              n_sweeps=int(len(energies) - 1))
 
     def gibbs(self, y, n_samples: int = 200, burn_in: int = 50, seed: int | None = 0, *,
-              chains: int = 1, thin: int = 1, initial=None, n_batches: int | None = None
-              ) -> DenoiseResult:
+              chains: int = 1, thin: int = 1, initial=None, n_batches: int | None = None,
+              memory_budget: int | None = None) -> DenoiseResult:
         """Posterior marginals ``P(x_i = +1 | y)`` by checkerboard Gibbs sampling, and the MPM image.
 
         Each chain starts at ``initial`` (default ``y``), runs ``burn_in`` sweeps, then
@@ -421,10 +435,14 @@ class IsingDenoiser:
         if n_batches is None:
             n_batches = min(20, max(2, n_samples // 10))
         n_batches = min(_int_arg("n_batches", n_batches, 1), n_samples)
+        # the grid, the sums, the batch moments, the marginals; per chain the spins and
+        # the int32 batch sums
+        _check_pixels(yy, 64 + 6 * chains, f"Gibbs sampling with {chains} chains",
+                      memory_budget)
         x0 = yy if initial is None else self._xy(initial, yy)[0]
         useed = resolve_seed(seed)
         t0 = time.perf_counter()
-        g = self._grid_spins(yy)
+        g = self._grid_spins(yy, memory_budget)
         H, W = yy.shape
         s = np.empty((chains, H, W), dtype=np.int8)
         s[...] = x0
@@ -437,8 +455,9 @@ class IsingDenoiser:
         k = 0
         # one kernel call per batch (burn-in included in the first): the kernel adds the
         # spins of every recorded sweep to bacc, and fold_batch folds the batch sums
-        for b, size in enumerate(len(c) for c in np.array_split(np.arange(n_samples),
-                                                                   n_batches)):
+        # the sizes of np.array_split(range(n_samples), n_batches), without the range
+        q, r = divmod(n_samples, n_batches)
+        for b, size in enumerate(q + (1 if i < r else 0) for i in range(n_batches)):
             nb = burn_in if b == 0 else 0
             if b:
                 bacc.fill(0)
@@ -461,7 +480,8 @@ class IsingDenoiser:
                                    "thin": thin, "seed": useed, "n_batches": n_batches})
 
     def anneal(self, y, schedule: Sequence[float] | None = None, seed: int | None = 0, *,
-               chains: int = 1, polish: bool = True) -> DenoiseResult:
+               chains: int = 1, polish: bool = True,
+               memory_budget: int | None = None) -> DenoiseResult:
         """Simulated annealing: Gibbs sweeps of ``p(x | y)^(1/T)`` at falling temperatures ``T``.
 
         Every chain starts at ``y`` and runs one checkerboard sweep per temperature of
@@ -493,11 +513,12 @@ class IsingDenoiser:
 
         yy = self._y(y)
         chains = _int_arg("chains", chains, 1)
+        _check_pixels(yy, 32 + 2 * chains, f"annealing with {chains} chains", memory_budget)
         temps = geometric_schedule(4.0, 0.05, 300) if schedule is None else \
             check_schedule(schedule)
         useed = resolve_seed(seed)
         t0 = time.perf_counter()
-        g = self._grid_spins(yy)
+        g = self._grid_spins(yy, memory_budget)
         s = np.empty((chains, *yy.shape), dtype=np.int8)
         s[...] = yy
         g.gibbs(s, len(temps), beta=1.0 / temps, seed=useed)
@@ -516,7 +537,8 @@ class IsingDenoiser:
                                    "energy_before_polish": float(before[best]),
                                    "t_start": float(temps[0]), "t_end": float(temps[-1])})
 
-    def graph_cut(self, y, *, scale: float | None = None) -> DenoiseResult:
+    def graph_cut(self, y, *, scale: float | None = None,
+                  memory_budget: int | None = None) -> DenoiseResult:
         """The exact MAP image ``argmin_x E(x, y)`` by a minimum s-t cut (needs ``beta >= 0``).
 
         Construction (Greig, Porteous & Seheult 1989; Kolmogorov & Zabih 2004): one
@@ -563,7 +585,8 @@ class IsingDenoiser:
             scale = _number("scale", scale)
         t0 = time.perf_counter()
         try:
-            res = graph_cut_map(self._grid_spins(yy), scale=scale)
+            res = graph_cut_map(self._grid_spins(yy, memory_budget), scale=scale,
+                                memory_budget=memory_budget)
         except ParameterError as exc:   # a bad scale: the denoiser's parameters are ModelErrors
             raise ModelError(str(exc)) from None
         x = res.spins

@@ -48,22 +48,30 @@ from pathlib import Path
 import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
+from pgm._config import check_allocation
 from pgm._math import expit, sigmoid, softplus
 from pgm.exceptions import (
     CardinalityError,
     EvidenceError,
     ModelError,
+    ModelLoadError,
     ParameterError,
     TrainingDivergedError,
 )
 from pgm.models._training import (
     TrainableEstimator,
+    check_resume_epochs,
     json_value,
+    meta_count,
+    meta_params,
     minibatches,
+    model_arrays,
+    model_from_meta,
     read_model_npz,
     restore_training_state,
     save_training_state,
     train_epochs,
+    with_velocities,
     write_model_npz,
 )
 from pgm.validation import (
@@ -221,8 +229,11 @@ class RBM:
     # ------------------------------------------------------------- basics
     @classmethod
     def random(cls, n_visible: int, n_hidden: int, *, sigma: float = 0.1, seed: int = 0,
-               visible_bias=None, dtype=np.float32) -> RBM:
+               visible_bias=None, dtype=np.float32, memory_budget: int | None = None) -> RBM:
         """``W ~ N(0, sigma^2)`` (from ``default_rng([seed, 0])``), zero hidden biases.
+
+        The couplings (drawn in float64, then stored in ``dtype``) are checked against
+        ``memory_budget`` (bytes; default ``$PGM_MEMORY_BUDGET`` or 4 GiB) first.
 
         Examples
         --------
@@ -232,6 +243,8 @@ class RBM:
         D = check_positive_int("n_visible", n_visible)
         P = check_positive_int("n_hidden", n_hidden)
         sigma = check_float("sigma", sigma, minimum=0)
+        check_allocation(D * P * (8 + check_dtype("dtype", dtype).itemsize),
+                         f"an RBM of {D} visible x {P} hidden units", memory_budget=memory_budget)
         rng = np.random.default_rng([int(seed), 0])
         W = rng.normal(0.0, float(sigma), (D, P))
         return cls(W, visible_bias, None, dtype=dtype)
@@ -338,8 +351,12 @@ class RBM:
         return (softplus(x) - v * x).sum(axis=1)
 
     def sample(self, n_chains: int = 100, n_steps: int = 1000, *, seed: int = 0, init=None,
-               mean: bool = True, shape: tuple[int, ...] | None = None) -> np.ndarray:
+               mean: bool = True, shape: tuple[int, ...] | None = None,
+               memory_budget: int | None = None) -> np.ndarray:
         """Run ``n_chains`` block Gibbs chains for ``n_steps`` steps; return the final visibles.
+
+        The chains' arrays (visibles, hiddens and their logits) are checked against
+        ``memory_budget`` (bytes; default ``$PGM_MEMORY_BUDGET`` or 4 GiB) first.
 
         Parameters
         ----------
@@ -361,6 +378,9 @@ class RBM:
         n_steps = check_positive_int("n_steps", n_steps, 1)
         if init is None:
             n_chains = check_positive_int("n_chains", n_chains, 1)
+            check_allocation(n_chains * self.chain_bytes, f"{n_chains} Gibbs chains of an RBM "
+                             f"of {self.n_visible}+{self.n_hidden} units",
+                             memory_budget=memory_budget)
             v = sample_from_logits(np.zeros((n_chains, self.n_visible), dtype=self.dtype),
                                    seed, 1)  # visible stream of step 0
         else:
@@ -368,6 +388,12 @@ class RBM:
         v, h = self._engine.gibbs(v, n_steps, seed=seed, step0=1)
         out = expit(self._engine.visible_logits(h)) if mean else v
         return out.reshape(out.shape[0], *shape) if shape is not None else out
+
+    @property
+    def chain_bytes(self) -> int:
+        """Bytes one Gibbs chain takes while sampling: the visibles, hiddens and their
+        logits of two consecutive steps (the size checked by :meth:`sample`)."""
+        return 2 * (2 * self.n_visible + 2 * self.n_hidden) * self.dtype.itemsize
 
     # ------------------------------------------------------------- core views
     def to_factor_graph(self):
@@ -419,18 +445,40 @@ class RBM:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> RBM:
-        """Read an RBM from a file written by :meth:`save` or :meth:`BernoulliRBM.save`."""
+        """Read an RBM from a file written by :meth:`save` or :meth:`BernoulliRBM.save`.
+
+        A missing, damaged or inconsistent file (``W`` not ``(D, H)`` with biases
+        ``(D,)`` and ``(H,)``, non-finite values, a bad ``meta``) raises
+        :class:`~pgm.exceptions.ModelLoadError`."""
         arrays, meta = _read_npz(path)
-        return cls(arrays["W"], arrays["visible_bias"], arrays["hidden_bias"],
-                   dtype=meta.get("dtype", "float32"))
+        return _rbm_from(arrays, _file_dtype(meta, path), path, cls)
 
 
 # ---------------------------------------------------------------------- files
 _ARRAYS = ("W", "visible_bias", "hidden_bias")
 
+#: dtypes and shapes of an RBM file's arrays (D visible, H hidden units, B chains)
+_SCHEMA = with_velocities({"W": (np.floating, ("D", "H")), "visible_bias": (np.floating, ("D",)),
+                           "hidden_bias": (np.floating, ("H",)),
+                           "chains": (np.floating, ("B", "D"))}, _ARRAYS)
+
 
 def _read_npz(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict]:
-    return read_model_npz(path, FORMAT, _ARRAYS, label="pgm RBM")
+    return read_model_npz(path, FORMAT, _ARRAYS, label="pgm RBM", schema=_SCHEMA)
+
+
+def _file_dtype(meta: dict, path) -> np.dtype:
+    """The ``dtype`` an RBM file asks for (float32 when it names none)."""
+    try:
+        return check_dtype("dtype", meta.get("dtype", "float32"))
+    except (ParameterError, TypeError, ValueError) as exc:
+        raise ModelLoadError(f"{path}: the file's dtype is invalid: {exc}") from None
+
+
+def _rbm_from(arrays: dict, dtype: np.dtype, path, cls=None) -> RBM:
+    """The :class:`RBM` of checked file arrays (:data:`_SCHEMA`), in ``dtype``."""
+    W, b, a = model_arrays(arrays, _ARRAYS, dtype, path)
+    return (cls or RBM)(W, b, a, dtype=dtype)
 
 
 # ------------------------------------------------------------------ gradient
@@ -715,7 +763,8 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TrainableE
         D = X.shape[1]
         b = data_log_odds(X) if self.init_visible_bias else None
         self.rbm_ = RBM.random(D, self.n_components, sigma=self.sigma, seed=self.seed_,
-                               visible_bias=b, dtype=self._dt)
+                               visible_bias=b, dtype=self._dt,
+                               memory_budget=self.__dict__.get("_memory_budget"))
         self.n_features_in_ = D
         self._n_features_out = self.n_components
         self.velocity_ = tuple(np.zeros_like(p) for p in self._params())
@@ -861,21 +910,46 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TrainableE
                      summary=summary)
 
     # ---------------------------------------------------------- sklearn API
-    def fit(self, X, y=None, X_val=None) -> BernoulliRBM:
+    def fit(self, X, y=None, X_val=None, *, memory_budget: int | None = None) -> BernoulliRBM:
         """Train for ``n_iter`` epochs (or up to it, resuming from ``checkpoint``).
 
         ``X_val``: optional validation data for the per-epoch monitors.
+        ``memory_budget``: bytes the parameters, their velocities and gradient, and the
+        minibatch buffers may take (default ``$PGM_MEMORY_BUDGET`` or 4 GiB); checked
+        (:meth:`training_bytes`) before anything is allocated.
         """
         self._check_params()
         X = check_data(X, dtype=self._dt)
         Xv = None if X_val is None else check_data(X_val, n_features=X.shape[1], name="X_val",
                                                     dtype=self._dt)
+        check_allocation(self.training_bytes(X.shape[0], X.shape[1]),
+                         f"training an RBM of {X.shape[1]} visible x {self.n_components} hidden "
+                         f"units", memory_budget=memory_budget)
+        self._memory_budget = memory_budget
         if self.resume and self.checkpoint and Path(self.checkpoint).exists():
             self._load_state(self.checkpoint, n_features=X.shape[1])
         else:
             self._init_state(X)
         self._train(X, Xv)
         return self
+
+    def training_bytes(self, n_rows: int, n_features: int) -> int:
+        """Bytes that training on ``n_rows`` x ``n_features`` data allocates: the couplings
+        (float64 draw, the parameters, velocity, gradient, a float64 copy for the free
+        energies), the stacked minibatch phases and the monitors.
+
+        Examples
+        --------
+        >>> BernoulliRBM(n_components=100, batch_size=10).training_bytes(1000, 784)
+        23552640
+        """
+        D, P = int(n_features), int(self.n_components)
+        item = np.dtype(self._dt).itemsize
+        m = min(int(self.batch_size), int(n_rows))
+        chains = int(self.batch_size) if self.persistent else m
+        monitor = min(int(self.monitor_size), int(n_rows))
+        return (D * P * (16 + 3 * item) + 2 * (m + chains) * (D + P) * item
+                + 3 * monitor * (D + P) * 8)
 
     def partial_fit(self, X, y=None) -> BernoulliRBM:
         """One SGD step with ``X`` as the minibatch (initialises the model first)."""
@@ -907,9 +981,10 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TrainableE
         return rbm.gibbs(v, 1, seed=derived_seed(self.seed_, 5), step0=step)[0]
 
     def sample(self, n_chains: int = 100, n_steps: int = 1000, *, seed: int = 0,
-               mean: bool = True) -> np.ndarray:
+               mean: bool = True, memory_budget: int | None = None) -> np.ndarray:
         """Samples of the model: see :meth:`RBM.sample`."""
-        return self._fitted().sample(n_chains, n_steps, seed=seed, mean=mean)
+        return self._fitted().sample(n_chains, n_steps, seed=seed, mean=mean,
+                                     memory_budget=memory_budget)
 
     def log_partition(self) -> float:
         """``log Z`` by :attr:`score_method` (cached until the parameters change)."""
@@ -956,12 +1031,21 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TrainableE
     def load(cls, path: str | os.PathLike) -> BernoulliRBM:
         """An estimator from :meth:`save` (or a plain :meth:`RBM.save` file: no history)."""
         arrays, meta = _read_npz(path)
-        params = dict(meta.get("params", {}))
-        rbm = RBM(arrays["W"], arrays["visible_bias"], arrays["hidden_bias"],
-                  dtype=meta.get("dtype", "float32"))
+        params = meta_params(meta, path, _JSON_PARAMS)
+        rbm = _rbm_from(arrays, _file_dtype(meta, path), path)
         params.setdefault("n_components", rbm.n_hidden)
         params.setdefault("dtype", str(rbm.dtype))
-        est = cls(**{k: v for k, v in params.items() if k in _JSON_PARAMS})
+        est = model_from_meta(cls, path, **params)
+        if est.n_components != rbm.n_hidden:
+            raise ModelLoadError(f"{path}: W has {rbm.n_hidden} hidden units but the file's "
+                                 f"n_components is {est.n_components}")
+        chains = arrays.get("chains")
+        if (chains is not None) != bool(est.persistent) or (
+                chains is not None and chains.shape[0] != est.batch_size):
+            raise ModelLoadError(f"{path}: the file's persistent chains ("
+                                 f"{'none' if chains is None else chains.shape[0]}) do not match "
+                                 f"its persistent={est.persistent} and batch_size="
+                                 f"{est.batch_size}")
         est._set_state(arrays, meta, rbm, path)
         return est
 
@@ -969,7 +1053,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TrainableE
         self.rbm_ = rbm
         self.n_features_in_ = rbm.n_visible
         self._n_features_out = rbm.n_hidden
-        self.step_ = int(meta.get("step", 0))
+        self.step_ = meta_count(meta, "step", path)
         restore_training_state(self, arrays, meta, _ARRAYS, HISTORY_KEYS, path,
                                params=self._params())
         self.velocity_ = tuple(self.velocity_)
@@ -981,7 +1065,9 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TrainableE
 
     def _load_state(self, path, n_features: int) -> None:
         arrays, meta = _read_npz(path)
-        rbm = RBM(arrays["W"], arrays["visible_bias"], arrays["hidden_bias"], dtype=self._dt)
+        rbm = _rbm_from(arrays, self._dt, path)
+        meta_params(meta, path, ())            # a damaged meta is refused before comparing
+        check_resume_epochs(path, meta_count(meta, "epoch", path), self.n_iter, "n_iter")
         if rbm.n_visible != n_features:
             raise CardinalityError(f"checkpoint {path} has {rbm.n_visible} visible units but the "
                                    f"data has {n_features} columns")

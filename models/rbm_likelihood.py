@@ -42,6 +42,7 @@ __all__ = [
     "LikelihoodEstimate",
     "ais_betas",
     "ais_log_partition",
+    "ais_run_bytes",
     "average_log_likelihood",
     "exact_log_partition",
 ]
@@ -97,6 +98,9 @@ def ais_betas(n_temperatures: int | tuple[int, int, int] | None = None) -> np.nd
             raise ParameterError(f"temperature counts must be three positive ints, got "
                                  f"{n_temperatures!r}")
     n1, n2, n3 = counts
+    from pgm._config import check_allocation
+
+    check_allocation(8 * 2 * (n1 + n2 + n3 + 1), f"{n1 + n2 + n3} AIS temperatures")
     return np.concatenate([np.linspace(0.0, 0.5, n1, endpoint=False),
                            np.linspace(0.5, 0.9, n2, endpoint=False),
                            np.linspace(0.9, 1.0, n3 + 1)])
@@ -155,8 +159,21 @@ class AISResult:
         return bool(self.log_z_lower <= value <= self.log_z_upper)
 
 
+def ais_run_bytes(n_visible: int, n_hidden: int, itemsize: int = 4) -> int:
+    """Bytes one AIS run takes: its visibles and their logits (engine dtype, float64 for
+    the increments), its hiddens, their logits and the float64 temporaries of a step.
+
+    Examples
+    --------
+    >>> ais_run_bytes(784, 500)
+    32544
+    """
+    return int(n_visible) * (2 * itemsize + 8) + int(n_hidden) * (2 * itemsize + 4 * 8)
+
+
 def ais_log_partition(rbm, *, data=None, base_bias=None, n_runs: int = 100,
-                      betas: np.ndarray | int | None = None, seed: int = 0) -> AISResult:
+                      betas: np.ndarray | int | None = None, seed: int = 0,
+                      memory_budget: int | None = None) -> AISResult:
     """Annealed importance sampling estimate of ``log Z`` (Salakhutdinov & Murray 2008).
 
     Parameters
@@ -173,6 +190,10 @@ def ais_log_partition(rbm, *, data=None, base_bias=None, n_runs: int = 100,
         Inverse temperatures (see :func:`ais_betas`; default the paper's 14,500).
     seed : int
         Engine seed; run ``r`` draws from streams ``(seed, r, step)``.
+    memory_budget : int, optional
+        Bytes the runs may take (:func:`ais_run_bytes` each; default
+        ``$PGM_MEMORY_BUDGET`` or 4 GiB); more raise
+        :class:`~pgm.exceptions.MemoryBudgetError` before anything is allocated.
 
     Examples
     --------
@@ -181,12 +202,16 @@ def ais_log_partition(rbm, *, data=None, base_bias=None, n_runs: int = 100,
     >>> res.n_runs, bool(res.log_z_lower <= res.log_z <= res.log_z_upper)
     (50, True)
     """
+    from pgm._config import check_allocation
     from pgm.exceptions import CardinalityError
     from pgm.inference.bipartite import sample_from_logits
     from pgm.models.rbm import check_data, data_log_odds
     from pgm.validation import check_positive_int
 
     M = check_positive_int("n_runs", n_runs, 2)
+    check_allocation(M * ais_run_bytes(rbm.n_visible, rbm.n_hidden, rbm.engine.dtype.itemsize),
+                     f"{M} AIS runs of an RBM of {rbm.n_visible}+{rbm.n_hidden} units",
+                     memory_budget=memory_budget)
     if betas is None or isinstance(betas, (int, np.integer, tuple)):
         betas = ais_betas(betas)
     betas = np.asarray(betas, dtype=np.float64)
@@ -288,7 +313,8 @@ def average_log_likelihood(rbm, data, *, method: str = "exact", log_z: float | N
     train_data : array, optional
         For AIS: the data whose pixel means define the base-rate model (default ``data``).
     ais_kwargs
-        Passed to :func:`ais_log_partition` (``n_runs``, ``betas``, ``seed``).
+        Passed to :func:`ais_log_partition` (``n_runs``, ``betas``, ``seed``,
+        ``memory_budget``).
 
     Examples
     --------

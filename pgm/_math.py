@@ -7,6 +7,19 @@ import numpy as np
 __all__ = ["logsumexp", "safe_log", "local_distribution", "sigmoid", "expit", "softplus"]
 
 
+def _real_array(a, name: str = "a", dtype=float) -> np.ndarray:
+    """``a`` as a real array; :class:`~pgm.exceptions.ParameterError` if it is not numbers."""
+    try:
+        arr = np.asarray(a)
+        if arr.dtype.kind in "biufO":
+            return np.asarray(a, dtype=dtype) if dtype is not None else arr
+    except (TypeError, ValueError):
+        pass
+    from pgm.exceptions import ParameterError
+
+    raise ParameterError(f"{name} must be an array of real numbers, got {type(a).__name__}")
+
+
 def logsumexp(a: np.ndarray, axis=None, keepdims: bool = False) -> np.ndarray:
     """Stable ``log(sum(exp(a)))`` along ``axis``; all ``-inf`` gives ``-inf`` without warnings.
 
@@ -15,7 +28,16 @@ def logsumexp(a: np.ndarray, axis=None, keepdims: bool = False) -> np.ndarray:
     >>> round(float(logsumexp(np.log([0.25, 0.75]))), 12)
     0.0
     """
-    a = np.asarray(a, dtype=float)
+    a = _real_array(a)
+    if axis is not None:
+        from pgm.exceptions import ParameterError
+
+        axes = axis if isinstance(axis, tuple) else (axis,)
+        if not all(isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
+                   and -a.ndim <= x < a.ndim for x in axes) \
+                or len({int(x) % max(a.ndim, 1) for x in axes}) != len(axes):
+            raise ParameterError(f"axis {axis!r} is not a set of distinct axes of an array of "
+                                 f"{a.ndim} dimensions")
     if a.size == 0:
         out = np.full(np.sum(a, axis=axis, keepdims=keepdims).shape, -np.inf)
         return out if out.ndim else out[()]
@@ -31,8 +53,8 @@ def logsumexp(a: np.ndarray, axis=None, keepdims: bool = False) -> np.ndarray:
 
 def safe_log(p: np.ndarray) -> np.ndarray:
     """``log(p)`` with ``log(0) = -inf`` and no divide-by-zero warning."""
-    with np.errstate(divide="ignore"):
-        return np.log(np.asarray(p, dtype=float))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log(_real_array(p, "p"))
 
 
 def local_distribution(logp: np.ndarray, variable) -> np.ndarray:
@@ -46,6 +68,12 @@ def local_distribution(logp: np.ndarray, variable) -> np.ndarray:
     >>> local_distribution(np.log([1.0, 3.0]), "x").tolist()
     [0.25, 0.75]
     """
+    logp = _real_array(logp, "logp")
+    if logp.size == 0 or np.isnan(logp).any():
+        from pgm.exceptions import ParameterError
+
+        raise ParameterError(f"the log-probabilities of {variable!r} must be a non-empty array "
+                             f"without NaN, got {logp!r}")
     m = np.max(logp)
     if not np.isfinite(m):
         from pgm.exceptions import EvidenceError
@@ -71,9 +99,9 @@ def sigmoid(x: np.ndarray, *, scale: float = 1.0, out: np.ndarray | None = None)
     >>> sigmoid(np.array([0.0, 2.0])).round(4).tolist()
     [0.5, 0.8808]
     """
-    x = np.asarray(x)
+    x = _real_array(x, "x", dtype=None)
     if x.dtype not in (np.float32, np.float64):
-        x = x.astype(np.float64)
+        x = _real_array(x, "x")
     out = np.multiply(x, x.dtype.type(0.5 * scale), out=out)
     np.tanh(out, out=out)
     out *= x.dtype.type(0.5)
@@ -92,7 +120,7 @@ def expit(x: np.ndarray) -> np.ndarray:
     """
     from scipy.special import expit as _scipy_expit
 
-    return _scipy_expit(x)
+    return _scipy_expit(_real_array(x, "x", dtype=None))
 
 
 def softplus(x: np.ndarray) -> np.ndarray:
@@ -103,4 +131,4 @@ def softplus(x: np.ndarray) -> np.ndarray:
     >>> softplus(np.array([0.0, 1000.0])).round(6).tolist()
     [0.693147, 1000.0]
     """
-    return np.logaddexp(0.0, x)
+    return np.logaddexp(0.0, _real_array(x, "x", dtype=None))

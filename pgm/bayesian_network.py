@@ -12,16 +12,20 @@ from pgm.cpd import TabularCPD
 from pgm.exceptions import (
     CardinalityError,
     CycleError,
-    EvidenceError,
+    InvalidProbabilityError,
     MissingCPDError,
+    ModelError,
     NormalizationError,
+    ParameterError,
+    QueryError,
     StructureMismatchError,
     UnknownVariableError,
 )
-from pgm.factor import Factor
-from pgm.factor_graph import FactorGraph
+from pgm.factor import Factor, check_flag, check_variable_name, is_sequence
+from pgm.factor_graph import FactorGraph, assignment_states
 from pgm.independence import independence_gap, query_sets
 from pgm.structure_index import StructureIndex, TrackedDiGraph
+from pgm.validation import check_float
 
 __all__ = ["BayesianNetwork"]
 
@@ -52,8 +56,12 @@ class BayesianNetwork:
 
     def __init__(self, edges: Iterable[tuple[Hashable, Hashable]] = (),
                  cpds: Iterable[TabularCPD] = (), *, name: str | None = None) -> None:
+        if name is not None and not isinstance(name, str):
+            raise ParameterError(f"name must be a string or None, got {name!r}")
         self.graph: nx.DiGraph = TrackedDiGraph()
-        self.graph.add_edges_from(edges)
+        self.add_edges_from(edges)
+        if isinstance(cpds, TabularCPD) or not is_sequence(cpds):
+            raise ModelError(f"cpds must be a sequence of TabularCPD, got {type(cpds).__name__}")
         self._index: StructureIndex | None = None
         self._index_key: tuple | None = None
         self._cpds: dict[Hashable, TabularCPD] = {}
@@ -64,7 +72,12 @@ class BayesianNetwork:
     @classmethod
     def from_cpds(cls, cpds: Iterable[TabularCPD], *, name: str | None = None) -> BayesianNetwork:
         """Build the network whose edges are exactly the CPDs' parent links."""
+        if isinstance(cpds, TabularCPD) or not is_sequence(cpds):
+            raise ModelError(f"from_cpds takes a sequence of TabularCPD, got {type(cpds).__name__}")
         cpds = list(cpds)
+        for cpd in cpds:
+            if not isinstance(cpd, TabularCPD):
+                raise ModelError(f"expected a TabularCPD, got {type(cpd).__name__}")
         bn = cls(name=name)
         for cpd in cpds:
             bn.graph.add_node(cpd.variable)
@@ -76,20 +89,27 @@ class BayesianNetwork:
     # --------------------------------------------------------------- building
     def add_node(self, variable: Hashable) -> None:
         """Add a variable (its CPD comes later)."""
-        self.graph.add_node(variable)
+        self.graph.add_node(check_variable_name(variable))
 
     def add_edge(self, parent: Hashable, child: Hashable) -> None:
         """Add the edge ``parent -> child``."""
-        self.graph.add_edge(parent, child)
+        self.graph.add_edge(check_variable_name(parent, "parent"), check_variable_name(child, "child"))
 
     def add_edges_from(self, edges: Iterable[tuple[Hashable, Hashable]]) -> None:
-        """Add several edges."""
-        self.graph.add_edges_from(edges)
+        """Add several edges (each a pair ``(parent, child)``)."""
+        if not is_sequence(edges):
+            raise ModelError(f"edges must be a sequence of (parent, child) pairs, got {edges!r}")
+        pairs = []
+        for e in edges:
+            if not is_sequence(e) or len(e := tuple(e)) != 2:
+                raise ModelError(f"an edge is a pair (parent, child), got {e!r}")
+            pairs.append((check_variable_name(e[0], "parent"), check_variable_name(e[1], "child")))
+        self.graph.add_edges_from(pairs)
 
     def add_cpd(self, cpd: TabularCPD) -> None:
         """Attach (or replace) the CPD of ``cpd.variable``; adds the node if missing."""
         if not isinstance(cpd, TabularCPD):
-            raise TypeError(f"expected a TabularCPD, got {type(cpd).__name__}")
+            raise ModelError(f"expected a TabularCPD, got {type(cpd).__name__}")
         self.graph.add_node(cpd.variable)
         self._cpds[cpd.variable] = cpd
 
@@ -154,21 +174,14 @@ class BayesianNetwork:
         return [str(i) for i in range(cpd.cardinality)]
 
     def state_index(self, variable: Hashable, state: int | str) -> int:
-        """Index of ``state`` (a name or an index) of ``variable``."""
-        names = self.state_names(variable)
-        if isinstance(state, str):
-            if state in names:
-                return names.index(state)
-            if state.isdigit() and int(state) < len(names):
-                return int(state)
-            raise EvidenceError(f"{variable!r} has no state {state!r}; its states are {names}")
-        if isinstance(state, (bool, np.bool_)) or not isinstance(state, (int, np.integer)):
-            raise EvidenceError(f"state {state!r} of {variable!r} is neither a name nor an index")
-        if not 0 <= int(state) < len(names):
-            raise EvidenceError(
-                f"state {state} of {variable!r} is outside 0..{len(names) - 1}"
-            )
-        return int(state)
+        """Index of ``state`` (a name, an index or its decimal text) of ``variable``.
+
+        See :func:`pgm.evidence.state_index`; raises :class:`EvidenceError` listing the states.
+        """
+        from pgm.evidence import state_index
+
+        self._check(variable)
+        return state_index(self, variable, state)
 
     def _check(self, variable: Hashable) -> None:
         if variable not in self.graph:
@@ -212,6 +225,7 @@ class BayesianNetwork:
         state names) agrees with the parent's own CPD; no negative, NaN or infinite
         entry; every conditional sums to 1 within ``atol``.
         """
+        atol = check_float("atol", atol, minimum=0)
         self.topological_order()
         for v in self.graph:
             if v not in self._cpds:
@@ -256,9 +270,18 @@ class BayesianNetwork:
 
     def describe_parent_assignment(self, variable: Hashable, index: Sequence[int]) -> str:
         """``" given a=x, b=y"`` for a parent-state index of ``variable``'s CPD."""
-        cpd = self._cpds[variable]
+        cpd = self.get_cpd(variable)
         if not cpd.parents:
             return ""
+        if not is_sequence(index):
+            raise QueryError(f"a parent-state index of {variable!r} is a sequence of "
+                             f"{len(cpd.parents)} integers, got {index!r}")
+        index = tuple(index)
+        if len(index) != len(cpd.parents) or not all(
+                isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_))
+                and 0 <= i < c for i, c in zip(index, cpd.parent_cardinalities)):
+            raise QueryError(f"a parent-state index of {variable!r} is {len(cpd.parents)} integers "
+                             f"within {list(cpd.parent_cardinalities)}, got {index!r}")
         parts = []
         for p, i in zip(cpd.parents, index):
             names = cpd.state_names.get(p)
@@ -297,6 +320,7 @@ class BayesianNetwork:
 
     def factors(self, *, log: bool = False) -> list[Factor]:
         """One factor per CPD."""
+        log = check_flag("log", log)
         return [self.get_cpd(v).to_factor(log=log) for v in self.graph]
 
     def joint(self, *, memory_budget: int | None = None) -> Factor:
@@ -304,29 +328,49 @@ class BayesianNetwork:
         return self.to_factor_graph().joint(normalized=False, memory_budget=memory_budget)
 
     # ------------------------------------------------------------- evaluation
-    def log_probability(self, assignment: Mapping[Hashable, int]) -> float:
-        """``sum_k log p(x_k | pa_k)`` for a full assignment."""
+    def log_probability(self, assignment: Mapping[Hashable, int | str]) -> float:
+        """``sum_k log p(x_k | pa_k)`` for a full assignment ``{variable: state}``.
+
+        States are names or indices (:func:`pgm.evidence.state_index`).  A key that names
+        no variable, or a variable left out, raises :class:`UnknownVariableError`; a value
+        that is not a state raises :class:`EvidenceError`.
+
+        Examples
+        --------
+        >>> bn = BayesianNetwork.from_cpds([
+        ...     TabularCPD("rain", [0.8, 0.2], state_names={"rain": ["no", "yes"]})])
+        >>> bn.probability({"rain": "yes"}) == bn.probability({"rain": 1})
+        True
+        """
         total = 0.0
-        for v in self.graph:
-            if v not in assignment:
-                raise UnknownVariableError(f"assignment lacks variable {v!r}")
+        a = assignment_states(self, assignment)  # every value checked before any lookup
         indices = []
-        for v in self.graph:  # check every value before looking anything up
+        for v in self.graph:
             cpd = self.get_cpd(v)
-            idx = tuple(int(assignment[u]) for u in cpd.scope)
+            for u in cpd.parents:
+                if u not in a:
+                    raise StructureMismatchError(
+                        f"CPD of {v!r} has parent {u!r}, which is not in the network")
+            idx = tuple(a[u] for u in cpd.scope)
             for u, i, c in zip(cpd.scope, idx, cpd.values.shape):
                 if not 0 <= i < c:
-                    raise EvidenceError(f"value {i} of {u!r} is outside its states 0..{c - 1}")
+                    raise CardinalityError(f"state {i} of {u!r} is outside the states 0..{c - 1} "
+                                           f"that the CPD of {v!r} gives it")
             indices.append((cpd, idx))
-        for cpd, idx in indices:
-            p = cpd.values[idx]
+        ps = [float(cpd.values[idx]) for cpd, idx in indices]
+        for (cpd, idx), p in zip(indices, ps):
+            if not (np.isfinite(p) and p >= 0):
+                raise InvalidProbabilityError(
+                    f"CPD of {cpd.variable!r} has an invalid entry {p!r} at "
+                    f"{dict(zip(cpd.scope, idx))} (entries must be finite and non-negative)")
+        for p in ps:
             if p <= 0:
                 return -np.inf
             total += float(np.log(p))
         return total
 
     def probability(self, assignment: Mapping[Hashable, int]) -> float:
-        """``prod_k p(x_k | pa_k)`` for a full assignment."""
+        """``prod_k p(x_k | pa_k)`` for a full assignment (see :meth:`log_probability`)."""
         return float(np.exp(self.log_probability(assignment)))
 
     # -------------------------------------------------------------- structure
@@ -340,20 +384,22 @@ class BayesianNetwork:
 
     def markov_blanket(self, variable: Hashable) -> frozenset:
         """Parents, children and the children's other parents of ``variable`` (memoized)."""
+        self._check(variable)
         index = self.structure_index()
         mb = index._blankets.get(variable)
         if mb is None:
-            self._check(variable)
             mb = index.markov_blanket(variable)
         return mb
 
     def local_conditional(self, variable: Hashable, assignment: Mapping[Hashable, int]) -> np.ndarray:
         """``p(variable | Markov blanket)`` from its own CPD and its children's CPDs only.
 
-        ``assignment`` gives the states of the Markov blanket (other entries are ignored).
+        ``assignment`` gives the states (names or indices) of the Markov blanket (entries for
+        other variables of the network are ignored; a key that names none raises
+        :class:`UnknownVariableError`).
         """
         cpd = self.get_cpd(variable)
-        state = dict(assignment)
+        state = assignment_states(self, assignment, full=False)
         logp = np.zeros(cpd.cardinality)
         for u in [variable, *self.graph.successors(variable)]:
             c = self.get_cpd(u)
@@ -362,20 +408,30 @@ class BayesianNetwork:
                 raise UnknownVariableError(
                     f"assignment lacks {missing[0]!r}, in the Markov blanket of {variable!r}"
                 )
-            f = c.to_factor(log=True).reduce({w: int(state[w]) for w in c.scope if w != variable})
+            if variable not in c.scope:
+                raise StructureMismatchError(
+                    f"{u!r} is a child of {variable!r} in the graph, but its CPD has parents "
+                    f"{list(c.parents)}")
+            own = c.values.shape[c.scope.index(variable)]
+            if own != cpd.cardinality:
+                raise CardinalityError(f"CPD of {u!r} gives {variable!r} {own} states, but "
+                                       f"{variable!r} has {cpd.cardinality}")
+            f = c.to_factor(log=True).reduce({w: state[w] for w in c.scope if w != variable})
             logp += f.values
         return local_distribution(logp, variable)
 
     def d_separated(self, xs, ys, given=()) -> bool:
         """Set-to-set d-separation in linear time (Bayes ball, compiled on an array index)."""
         xs, ys, zs = query_sets(self.graph._node, xs, ys, given)
-        return self.structure_index().d_separated(xs, ys, zs)
+        return self.structure_index()._d_separated(xs, ys, zs)
 
     is_separated = d_separated
 
     def is_independent(self, xs, ys, given=(), *, numeric: bool = False,
                        atol: float = 1e-9) -> bool:
         """Structural (d-separation) or, with ``numeric=True``, numerical independence."""
+        numeric = check_flag("numeric", numeric)
+        atol = check_float("atol", atol, minimum=0)
         if numeric:
             return self.independence_gap(xs, ys, given) <= atol
         return self.d_separated(xs, ys, given)

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from pgm.exceptions import CardinalityError, ModelError
-from pgm.factor import Factor
+from pgm.exceptions import CardinalityError, EvidenceError, ModelError, UnknownVariableError
+from pgm.factor import Factor, as_table, check_flag, check_variable_name, is_sequence
 
 __all__ = ["TabularCPD"]
 
@@ -46,12 +46,24 @@ class TabularCPD:
 
     def __init__(self, variable: Hashable, values: Any, parents: Sequence[Hashable] = (),
                  state_names: Mapping[Hashable, Sequence[str]] | None = None) -> None:
+        check_variable_name(variable)
+        if parents is None:
+            parents = ()
+        elif isinstance(parents, (str, bytes)):  # one parent's name, not its letters
+            parents = (parents,)
+        elif not is_sequence(parents, strings=True):
+            raise ModelError(f"the parents of {variable!r} must be a sequence of names, "
+                             f"got {parents!r}")
         parents = tuple(parents)
+        for p in parents:
+            check_variable_name(p, "parent")
         if variable in parents:
             raise ModelError(f"variable {variable!r} cannot be its own parent")
         if len(set(parents)) != len(parents):
             raise ModelError(f"CPD of {variable!r} lists a parent twice: {list(parents)}")
-        arr = np.array(values, dtype=float)
+        arr = as_table(values, f"the table of the CPD of {variable!r}")
+        if isinstance(values, np.ndarray) and np.may_share_memory(arr, values):
+            arr = arr.copy()
         if arr.ndim != len(parents) + 1:
             raise CardinalityError(
                 f"CPD of {variable!r} with parents {list(parents)} needs a table with "
@@ -63,7 +75,13 @@ class TabularCPD:
         self.parents: tuple[Hashable, ...] = parents
         self.values: np.ndarray = arr
         names: dict[Hashable, list[str]] = {}
+        if state_names is not None and not isinstance(state_names, Mapping):
+            raise ModelError(f"state_names of the CPD of {variable!r} must be a mapping "
+                             f"{{variable: [state names]}}, got {type(state_names).__name__}")
         for v, states in (state_names or {}).items():
+            if not is_sequence(states):
+                raise ModelError(f"the state names of {v!r} must be a sequence of names, "
+                                 f"got {states!r}")
             states = [str(s) for s in states]
             if v == variable:
                 expected = arr.shape[-1]
@@ -108,6 +126,7 @@ class TabularCPD:
 
     def to_factor(self, *, log: bool = False) -> Factor:
         """The CPD as a factor over ``(*parents, variable)``."""
+        log = check_flag("log", log)
         f = Factor(self.scope, self.values.shape, self.values, log=False)
         return f.to_log() if log else f
 
@@ -116,7 +135,45 @@ class TabularCPD:
         return TabularCPD(self.variable, self.values.copy(), self.parents,
                           {k: list(v) for k, v in self.state_names.items()})
 
-    def conditional(self, parent_assignment: Mapping[Hashable, int]) -> np.ndarray:
-        """The distribution of the child for one assignment of the parents."""
-        idx = tuple(int(parent_assignment[p]) for p in self.parents)
-        return self.values[idx]
+    def conditional(self, parent_assignment: Mapping[Hashable, int | str]) -> np.ndarray:
+        """The distribution of the child for one assignment of the parents.
+
+        ``parent_assignment`` gives each parent a state (a name or an index); other keys
+        (the child, say) are ignored.  A missing parent raises
+        :class:`~pgm.exceptions.UnknownVariableError`, a state that is not one of the
+        parent's an :class:`~pgm.exceptions.EvidenceError`.
+
+        Examples
+        --------
+        >>> cpd = TabularCPD("wet", [[0.9, 0.1], [0.2, 0.8]], parents=["rain"],
+        ...                  state_names={"rain": ["no", "yes"]})
+        >>> cpd.conditional({"rain": "yes"}).tolist(), cpd.conditional({"rain": 0}).tolist()
+        ([0.2, 0.8], [0.9, 0.1])
+        """
+        from pgm.evidence import state_index
+
+        if not isinstance(parent_assignment, Mapping):
+            raise EvidenceError(f"the parent assignment of {self!r} must be a mapping "
+                                f"{{parent: state}}, got {type(parent_assignment).__name__}")
+        idx = []
+        for p in self.parents:
+            if p not in parent_assignment:
+                raise UnknownVariableError(f"the parent assignment lacks parent {p!r} of {self!r}")
+            idx.append(state_index(_CPDStates(self), p, parent_assignment[p]))
+        return self.values[tuple(idx)]
+
+
+class _CPDStates:
+    """The ``cardinality`` / ``state_names`` view of a CPD that :mod:`pgm.evidence` reads."""
+
+    __slots__ = ("cpd",)
+
+    def __init__(self, cpd: TabularCPD) -> None:
+        self.cpd = cpd
+
+    def cardinality(self, variable: Hashable) -> int:
+        return int(self.cpd.values.shape[self.cpd.scope.index(variable)])
+
+    def state_names(self, variable: Hashable) -> list[str]:
+        names = self.cpd.state_names.get(variable)
+        return list(names) if names is not None else [str(i) for i in range(self.cardinality(variable))]

@@ -73,7 +73,25 @@ class EvidenceError(PGMError, ValueError):
 
 
 class ParseError(PGMError, ValueError):
-    """A model file could not be parsed; the message names the file, line and token."""
+    """A model file could not be parsed; the message names the file, line and token.
+
+    The quoted token is cut at :attr:`MAX_TOKEN` characters (with its length) and the
+    message at :attr:`MAX_MESSAGE`, so that one error never floods a terminal with a
+    megabyte-long run of digits; :attr:`token` keeps the whole token.
+
+    Examples
+    --------
+    >>> err = ParseError("expected a number", path="m.bif", line=3, token="1" * 100000 + "x")
+    >>> print(str(err).replace("1" * 80, "1...1"))
+    m.bif:line 3: expected a number (at token '1...1'... (100001 characters))
+    >>> len(err.token)
+    100001
+    """
+
+    #: longest token quoted in full
+    MAX_TOKEN = 80
+    #: longest message (before the file, line and token) kept in full
+    MAX_MESSAGE = 1000
 
     def __init__(self, message: str, *, path: str | None = None, line: int | None = None,
                  token: str | None = None) -> None:
@@ -83,9 +101,16 @@ class ParseError(PGMError, ValueError):
         if line is not None:
             where.append(f"line {line}")
         prefix = ":".join(where)
+        message = str(message)
+        if len(message) > self.MAX_MESSAGE:
+            message = f"{message[:self.MAX_MESSAGE]}... ({len(message)} characters)"
         text = f"{prefix}: {message}" if prefix else message
         if token is not None:
-            text += f" (at token {token!r})"
+            token = str(token)
+            if len(token) > self.MAX_TOKEN:
+                text += f" (at token {token[:self.MAX_TOKEN]!r}... ({len(token)} characters))"
+            else:
+                text += f" (at token {token!r})"
         super().__init__(text)
         self.path = path
         self.line = line

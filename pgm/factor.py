@@ -9,6 +9,7 @@ here once and are used by every algorithm of the toolkit.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -22,12 +23,94 @@ from pgm.exceptions import (
     InvalidProbabilityError,
     MemoryBudgetError,
     ModelError,
+    ParameterError,
+    QueryError,
     UnknownVariableError,
 )
+from pgm.validation import check_float
 
-__all__ = ["Factor", "factor_product", "check_table_size"]
+__all__ = ["Factor", "factor_product", "check_table_size", "check_cardinality"]
 
 Variable = Hashable
+
+
+def check_cardinality(variable: Any, cardinality: Any, *, minimum: int = 1) -> int:
+    """A number of states: an integer (not a bool, not a float) ``>= minimum``.
+
+    Raises :class:`CardinalityError` naming ``variable`` (``2.5`` is refused, not truncated).
+
+    Examples
+    --------
+    >>> check_cardinality("a", 3)
+    3
+    >>> check_cardinality("a", 2.5)
+    Traceback (most recent call last):
+    ...
+    pgm.exceptions.CardinalityError: variable 'a' has cardinality 2.5; a cardinality must be an integer >= 1
+    """
+    if isinstance(cardinality, (bool, np.bool_)) or not isinstance(cardinality, (int, np.integer)) \
+            or cardinality < minimum:
+        raise CardinalityError(f"variable {variable!r} has cardinality {cardinality!r}; "
+                               f"a cardinality must be an integer >= {minimum}")
+    return int(cardinality)
+
+
+def check_flag(name: str, value: Any) -> bool:
+    """A boolean switch: ``True``/``False`` (or the integers 0 and 1); :class:`ParameterError` else."""
+    if isinstance(value, (bool, np.bool_, int, np.integer)) and value in (0, 1):
+        return bool(value)
+    raise ParameterError(f"{name} must be True or False, got {value!r}")
+
+
+def check_variable_name(variable: Any, what: str = "variable") -> Hashable:
+    """A variable name: hashable and not ``None``; :class:`ModelError` otherwise."""
+    try:
+        hash(variable)
+    except TypeError:
+        raise ModelError(f"a {what} name must be hashable (a string, a number, a tuple), got "
+                         f"{type(variable).__name__} {variable!r}") from None
+    if variable is None:
+        raise ModelError(f"a {what} name cannot be None")
+    return variable
+
+
+def as_table(values: Any, what: str) -> np.ndarray:
+    """``values`` as a float64 array; :class:`ModelError` if it is not a real numeric table.
+
+    Strings, complex numbers, ``None`` entries and ragged nested lists are refused.
+    """
+    try:
+        arr = np.asarray(values)
+        if arr.dtype.kind == "O":
+            arr = np.array(values, dtype=float)  # numbers of mixed Python types
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ModelError(f"{what} must be a numeric table (a nested list or array of numbers), "
+                         f"got {type(values).__name__}: {exc}") from None
+    if arr.dtype.kind not in "biuf":
+        raise ModelError(f"{what} must be a table of real numbers, got "
+                         + ("complex numbers" if arr.dtype.kind == "c" else f"dtype {arr.dtype}"))
+    return np.asarray(arr, dtype=float)
+
+
+def is_sequence(value: Any, *, strings: bool = False) -> bool:
+    """True for a collection of items (list, tuple, set, generator, array of >= 1 dimension).
+
+    A string (or bytes) counts only when ``strings``; a 0-d array never does (NumPy gives it
+    ``__iter__`` but cannot iterate it).
+    """
+    if isinstance(value, (str, bytes)):
+        return strings
+    if isinstance(value, np.ndarray):
+        return value.ndim > 0
+    return isinstance(value, Iterable)
+
+
+def _hashable(variable: Any) -> bool:
+    try:
+        hash(variable)
+    except TypeError:
+        return False
+    return True
 
 
 def check_table_size(cardinalities: Sequence[int], *, memory_budget: int | None = None,
@@ -35,10 +118,17 @@ def check_table_size(cardinalities: Sequence[int], *, memory_budget: int | None 
     """Raise :class:`MemoryBudgetError` if a float64 table of this shape would exceed the budget.
 
     Returns the number of entries.  Called *before* allocating.
+
+    Examples
+    --------
+    >>> check_table_size([2, 3])
+    6
     """
+    if not is_sequence(cardinalities):
+        raise CardinalityError(f"cardinalities must be a sequence of integers, got {cardinalities!r}")
     n = 1
-    for c in cardinalities:
-        n *= int(c)
+    for i, c in enumerate(cardinalities):
+        n *= check_cardinality(f"#{i}", c, minimum=0)
     budget = memory_budget_bytes(memory_budget)
     if n * 8 > budget:
         raise MemoryBudgetError(
@@ -77,22 +167,29 @@ class Factor:
 
     def __init__(self, variables: Iterable[Variable], cardinalities: Iterable[int],
                  values: Any, *, log: bool = False) -> None:
+        if not is_sequence(variables):
+            raise ModelError(f"factor variables must be a sequence of names, got {variables!r}")
+        if not is_sequence(cardinalities):
+            raise CardinalityError(f"factor cardinalities must be a sequence of integers, "
+                                   f"got {cardinalities!r}")
         variables = tuple(variables)
-        cardinalities = tuple(int(c) for c in cardinalities)
+        cardinalities = tuple(cardinalities)
+        for v in variables:
+            if not _hashable(v):
+                raise ModelError(f"factor variable names must be hashable, got {v!r}")
         if len(set(variables)) != len(variables):
             raise ModelError(f"factor variables must be distinct, got {list(variables)}")
         if len(variables) != len(cardinalities):
             raise CardinalityError(
                 f"factor over {list(variables)} has {len(cardinalities)} cardinalities"
             )
-        for v, c in zip(variables, cardinalities):
-            if c < 1:
-                raise CardinalityError(f"variable {v!r} has cardinality {c}; it must be >= 1")
-        arr = np.asarray(values, dtype=float)
+        cardinalities = tuple(check_cardinality(v, c) for v, c in zip(variables, cardinalities))
+        log = check_flag("log", log)
+        arr = as_table(values, f"the table of the factor over {list(variables)}")
         if arr.shape != cardinalities:
             # only a flat array is reshaped: a table of another shape (say, transposed)
             # would be silently misread
-            if arr.ndim <= 1 and arr.size == int(np.prod(cardinalities, dtype=np.int64)):
+            if arr.ndim <= 1 and arr.size == math.prod(cardinalities):
                 arr = arr.reshape(cardinalities)
             else:
                 raise CardinalityError(
@@ -102,7 +199,7 @@ class Factor:
         self.variables: tuple[Variable, ...] = variables
         self.cardinalities: tuple[int, ...] = cardinalities
         self.values: np.ndarray = arr
-        self.log: bool = bool(log)
+        self.log: bool = log
 
     # ------------------------------------------------------------------ basics
     def __repr__(self) -> str:
@@ -129,7 +226,9 @@ class Factor:
 
     def _axis(self, variable: Variable) -> int:
         try:
-            return self.variables.index(variable)
+            if _hashable(variable):
+                return self.variables.index(variable)
+            raise ValueError(variable)
         except ValueError:
             raise UnknownVariableError(
                 f"variable {variable!r} is not in the factor over {list(self.variables)}"
@@ -137,7 +236,7 @@ class Factor:
 
     def validate(self, name: str | None = None) -> None:
         """Raise :class:`InvalidProbabilityError` on negative, NaN or infinite entries."""
-        label = name or repr(self)
+        label = repr(self) if name is None else str(name)
         v = self.values
         if self.log:
             bad = np.isnan(v) | (v == np.inf)
@@ -167,8 +266,11 @@ class Factor:
 
     def transpose(self, variables: Sequence[Variable]) -> Factor:
         """The same factor with its axes in the order of ``variables``."""
+        if not is_sequence(variables):
+            variables = [variables]
         variables = tuple(variables)
-        if set(variables) != set(self.variables) or len(variables) != len(self.variables):
+        if not all(_hashable(v) for v in variables) or set(variables) != set(self.variables) \
+                or len(variables) != len(self.variables):
             raise UnknownVariableError(
                 f"transpose order {list(variables)} is not a permutation of {list(self.variables)}"
             )
@@ -177,20 +279,28 @@ class Factor:
                       np.transpose(self.values, perm), log=self.log)
 
     def value(self, assignment: Mapping[Variable, int]) -> float:
-        """The table entry at ``assignment`` (extra keys are ignored)."""
-        try:
-            idx = tuple(int(assignment[v]) for v in self.variables)
-        except KeyError as exc:
-            raise UnknownVariableError(
-                f"assignment lacks variable {exc.args[0]!r} of {self!r}"
-            ) from None
-        for v, i, c in zip(self.variables, idx, self.cardinalities):
+        """The table entry at ``assignment`` ``{variable: state index}`` (extra keys are ignored)."""
+        if not isinstance(assignment, Mapping):
+            raise EvidenceError(f"an assignment must be a mapping {{variable: state index}}, "
+                                f"got {type(assignment).__name__}")
+        idx = []
+        for v, c in zip(self.variables, self.cardinalities):
+            if v not in assignment:
+                raise UnknownVariableError(f"assignment lacks variable {v!r} of {self!r}")
+            i = assignment[v]
+            if isinstance(i, (bool, np.bool_)) or not isinstance(i, (int, np.integer)):
+                raise EvidenceError(f"value {i!r} of variable {v!r} is not a state index")
             if not 0 <= i < c:
                 raise EvidenceError(f"value {i} of variable {v!r} is outside 0..{c - 1}")
-        return float(self.values[idx])
+            idx.append(int(i))
+        return float(self.values[tuple(idx)])
 
     def allclose(self, other: Factor, rtol: float = 1e-9, atol: float = 1e-12) -> bool:
         """True if both factors hold the same table (up to axis order and space)."""
+        if not isinstance(other, Factor):
+            raise ModelError(f"can only compare a factor with a factor, got {type(other).__name__}")
+        rtol = check_float("rtol", rtol, minimum=0)
+        atol = check_float("atol", atol, minimum=0)
         if self.scope != other.scope:
             return False
         a = self.to_prob()
@@ -200,6 +310,8 @@ class Factor:
     # ------------------------------------------------------------- operations
     def product(self, other: Factor, *, memory_budget: int | None = None) -> Factor:
         """Pointwise product (sum of log-values in log space)."""
+        if not isinstance(other, Factor):
+            raise ModelError(f"can only multiply a factor by a factor, got {type(other).__name__}")
         return factor_product([self, other], memory_budget=memory_budget)
 
     def __mul__(self, other: Factor) -> Factor:
@@ -208,9 +320,14 @@ class Factor:
         return self.product(other)
 
     def _axes_of(self, variables: Iterable[Variable]) -> tuple[int, ...]:
-        if isinstance(variables, (str, bytes)) or not isinstance(variables, Iterable):
+        if not is_sequence(variables) \
+                or (_hashable(variables) and variables in self.variables):
             variables = [variables]
-        return tuple(self._axis(v) for v in variables)
+        axes = tuple(self._axis(v) for v in variables)
+        if len(set(axes)) != len(axes):
+            twice = next(self.variables[a] for a in axes if axes.count(a) > 1)
+            raise QueryError(f"variable {twice!r} is listed twice")
+        return axes
 
     def _drop(self, axes: tuple[int, ...], values: np.ndarray) -> Factor:
         keep = [i for i in range(len(self.variables)) if i not in axes]
@@ -248,6 +365,9 @@ class Factor:
 
     def reduce(self, evidence: Mapping[Variable, int]) -> Factor:
         """Condition on ``evidence`` (variables not in the factor are ignored)."""
+        if not isinstance(evidence, Mapping):
+            raise EvidenceError(f"evidence must be a mapping {{variable: state index}}, "
+                                f"got {type(evidence).__name__}")
         index: list[Any] = [slice(None)] * len(self.variables)
         fixed = []
         for v, val in evidence.items():
@@ -283,7 +403,10 @@ class Factor:
 
     @classmethod
     def constant(cls, value: float = 1.0, *, log: bool = False) -> Factor:
-        """A factor over no variables."""
+        """A factor over no variables (``value`` may be ``-inf`` in log space, never NaN)."""
+        if isinstance(value, np.ndarray) and value.ndim == 0:
+            value = value[()]
+        value = check_float("value", value, finite=False)
         return cls((), (), np.array(value, dtype=float), log=log)
 
 
@@ -301,7 +424,13 @@ def factor_product(factors: Sequence[Factor], *, memory_budget: int | None = Non
     >>> factor_product([a, b]).values.shape
     (2, 3)
     """
+    memory_budget_bytes(memory_budget)  # a bad budget is refused even when no table is built
+    if isinstance(factors, Factor) or not is_sequence(factors):
+        raise ModelError(f"factor_product takes a sequence of factors, got {type(factors).__name__}")
     factors = list(factors)
+    for f in factors:
+        if not isinstance(f, Factor):
+            raise ModelError(f"factor_product takes factors, got a {type(f).__name__}: {f!r}")
     if not factors:
         return Factor.constant(1.0)
     log = factors[0].log

@@ -13,19 +13,77 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 import networkx as nx
 import numpy as np
 
-from pgm._config import ENUMERATION_LIMIT
+from pgm._config import ENUMERATION_LIMIT, memory_budget_bytes
 from pgm._math import local_distribution, safe_log
 from pgm.exceptions import (
     CardinalityError,
     EvidenceError,
     MemoryBudgetError,
+    ModelError,
     QueryError,
     UnknownVariableError,
 )
-from pgm.factor import Factor, factor_product
+from pgm.factor import (
+    Factor,
+    check_cardinality,
+    check_flag,
+    check_variable_name,
+    factor_product,
+    is_sequence,
+)
 from pgm.independence import independence_gap, separated
+from pgm.validation import check_float
 
-__all__ = ["FactorGraph"]
+__all__ = ["FactorGraph", "assignment_states"]
+
+
+def _is_index(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def assignment_states(model, assignment: Mapping, *, full: bool = True,
+                      what: str = "assignment") -> dict:
+    """``{variable: state index}`` from ``{variable: state}`` (state names or indices).
+
+    The one reader of assignments of :class:`FactorGraph` and
+    :class:`~pgm.BayesianNetwork`: a key that names no variable raises
+    :class:`UnknownVariableError`, and so does a missing variable when ``full``; a value
+    that is not a state of its variable raises :class:`EvidenceError` (through
+    :func:`pgm.evidence.state_index`, which lists the valid states).
+
+    Examples
+    --------
+    >>> fg = FactorGraph([Factor(["a"], [2], [1.0, 3.0])], state_names={"a": ["lo", "hi"]})
+    >>> assignment_states(fg, {"a": "hi"}), assignment_states(fg, {"a": 0})
+    ({'a': 1}, {'a': 0})
+    """
+    from pgm.evidence import model_variables, resolve_variable, state_index
+
+    if not isinstance(assignment, Mapping):
+        raise EvidenceError(f"an {what} must be a mapping {{variable: state}}, "
+                            f"got {type(assignment).__name__}")
+    variables = model_variables(model)
+    known = set(variables)
+    resolved: dict = {}
+    for name, value in assignment.items():
+        try:
+            var = resolve_variable(model, name, known)
+        except EvidenceError:
+            raise UnknownVariableError(f"{what} names unknown variable {name!r}") from None
+        if var in resolved:
+            raise EvidenceError(f"{what} gives variable {var!r} twice")
+        resolved[var] = value
+    if full:
+        for v in variables:
+            if v not in resolved:
+                raise UnknownVariableError(f"{what} lacks variable {v!r}")
+    out = {}
+    for v, value in resolved.items():
+        if _is_index(value) and 0 <= value < model.cardinality(v):
+            out[v] = int(value)  # the common case, without building the state names
+        else:
+            out[v] = state_index(model, v, value)
+    return out
 
 
 class FactorGraph:
@@ -50,10 +108,20 @@ class FactorGraph:
         self._state_names: dict[Hashable, list[str]] = {}
         self._factors: list[Factor] = []
         self._incident: dict[Hashable, list[int]] = {}
+        for arg, value in (("cardinalities", cardinalities), ("state_names", state_names)):
+            if value is not None and not isinstance(value, Mapping):
+                raise ModelError(f"{arg} must be a mapping {{variable: ...}}, "
+                                 f"got {type(value).__name__}")
+        if isinstance(factors, Factor) or not is_sequence(factors):
+            raise ModelError(f"factors must be a sequence of Factor, got {type(factors).__name__}")
         for v, c in (cardinalities or {}).items():
             self.add_variable(v, c, (state_names or {}).get(v))
         for v, names in (state_names or {}).items():
             if v not in self._card:
+                if not is_sequence(names):
+                    raise ModelError(f"the state names of {v!r} must be a sequence of names, "
+                                     f"got {names!r}")
+                names = list(names)
                 self.add_variable(v, len(names), names)
         for f in factors:
             self.add_factor(f)
@@ -61,10 +129,13 @@ class FactorGraph:
     # ------------------------------------------------------------- building
     def add_variable(self, variable: Hashable, cardinality: int,
                      state_names: Sequence[str] | None = None) -> None:
-        """Declare a variable with ``cardinality`` states (optionally named)."""
-        cardinality = int(cardinality)
-        if cardinality < 1:
-            raise CardinalityError(f"variable {variable!r} has cardinality {cardinality}")
+        """Declare a variable with ``cardinality`` states (optionally named).
+
+        ``cardinality`` is an integer ``>= 1`` (``2.5``, ``2.0``, ``True`` and NaN are
+        refused with :class:`CardinalityError`); state names must be distinct.
+        """
+        check_variable_name(variable)
+        cardinality = check_cardinality(variable, cardinality)
         old = self._card.get(variable)
         if old is not None and old != cardinality:
             raise CardinalityError(
@@ -72,11 +143,16 @@ class FactorGraph:
             )
         names = None
         if state_names is not None:
+            if not is_sequence(state_names):
+                raise ModelError(f"the state names of {variable!r} must be a sequence of names, "
+                                 f"got {state_names!r}")
             names = [str(s) for s in state_names]
             if len(names) != cardinality:
                 raise CardinalityError(
                     f"{len(names)} state names given for {variable!r}, which has {cardinality} states"
                 )
+            if len(set(names)) != len(names):
+                raise ModelError(f"state names of {variable!r} are not distinct: {names}")
         self._card[variable] = cardinality
         self._incident.setdefault(variable, [])
         if names is not None:
@@ -84,6 +160,10 @@ class FactorGraph:
 
     def add_factor(self, factor: Factor) -> None:
         """Add a factor; unknown variables are declared with the factor's cardinalities."""
+        if not isinstance(factor, Factor):
+            raise ModelError(f"expected a Factor, got {type(factor).__name__}")
+        for v in factor.variables:
+            check_variable_name(v)
         for v, c in zip(factor.variables, factor.cardinalities):
             if v in self._card and self._card[v] != c:
                 raise CardinalityError(
@@ -131,7 +211,7 @@ class FactorGraph:
 
     def has_state_names(self, variable: Hashable) -> bool:
         """True if explicit state names were given for ``variable``."""
-        return variable in self._state_names
+        return variable in self and variable in self._state_names
 
     def factors_of(self, variable: Hashable) -> list[Factor]:
         """The factors whose scope contains ``variable``."""
@@ -139,11 +219,14 @@ class FactorGraph:
         return [self._factors[i] for i in self._incident[variable]]
 
     def _check(self, variable: Hashable) -> None:
-        if variable not in self._card:
+        if variable not in self:
             raise UnknownVariableError(f"variable {variable!r} is not in the factor graph")
 
     def __contains__(self, variable: Hashable) -> bool:
-        return variable in self._card
+        try:
+            return variable in self._card
+        except TypeError:  # unhashable: not a variable
+            return False
 
     def __repr__(self) -> str:
         return f"FactorGraph({len(self._card)} variables, {len(self._factors)} factors)"
@@ -178,6 +261,8 @@ class FactorGraph:
     def is_independent(self, xs, ys, given=(), *, numeric: bool = False,
                        atol: float = 1e-9) -> bool:
         """Structural (graph separation) or, with ``numeric=True``, numerical independence."""
+        numeric = check_flag("numeric", numeric)
+        atol = check_float("atol", atol, minimum=0)
         if numeric:
             return self.independence_gap(xs, ys, given) <= atol
         return self.is_separated(xs, ys, given)
@@ -187,25 +272,17 @@ class FactorGraph:
         return independence_gap(self.joint(), xs, ys, given)
 
     # ------------------------------------------------------------ evaluation
-    def _assignment_index(self, assignment: Mapping[Hashable, int]) -> dict:
-        out = {}
-        for v in self._card:
-            if v not in assignment:
-                raise UnknownVariableError(f"assignment lacks variable {v!r}")
-            val = assignment[v]
-            if not 0 <= int(val) < self._card[v]:
-                raise EvidenceError(
-                    f"value {val} of {v!r} is outside its states 0..{self._card[v] - 1}"
-                )
-            out[v] = int(val)
-        for v in assignment:
-            if v not in self._card:
-                raise UnknownVariableError(f"assignment names unknown variable {v!r}")
-        return out
+    def _assignment_index(self, assignment: Mapping[Hashable, int | str]) -> dict:
+        """A full assignment as ``{variable: state index}`` (see :func:`assignment_states`)."""
+        return assignment_states(self, assignment)
 
-    def log_unnormalized(self, assignment: Mapping[Hashable, int]) -> float:
-        """``sum_k log phi_k(x_k)`` for a full assignment (``-inf`` if some factor is zero)."""
-        a = self._assignment_index(assignment)
+    def log_unnormalized(self, assignment: Mapping[Hashable, int | str]) -> float:
+        """``sum_k log phi_k(x_k)`` for a full assignment (``-inf`` if some factor is zero).
+
+        States are names or indices; an unknown or a missing variable raises
+        :class:`UnknownVariableError` (see :func:`assignment_states`).
+        """
+        a = assignment_states(self, assignment)
         total = 0.0
         for f in self._factors:
             v = f.value(a)
@@ -226,6 +303,9 @@ class FactorGraph:
         Raises :class:`MemoryBudgetError` when the table would exceed the enumeration
         limit or the memory budget.
         """
+        normalized = check_flag("normalized", normalized)
+        log = check_flag("log", log)
+        memory_budget_bytes(memory_budget)
         n = 1
         for c in self._card.values():
             n *= c
@@ -247,28 +327,32 @@ class FactorGraph:
     def log_partition_function(self, *, method: str = "auto",
                                memory_budget: int | None = None) -> float:
         """``log Z``; ``method`` is ``"enumerate"``, ``"elimination"`` or ``"auto"``."""
+        if not isinstance(method, str) or method not in ("auto", "enumerate", "elimination"):
+            raise QueryError(f"unknown method {method!r}; use 'auto', 'enumerate' or 'elimination'")
+        memory_budget_bytes(memory_budget)
         n = 1
         for c in self._card.values():
             n *= c
         if method == "enumerate" or (method == "auto" and n <= 2**16):
             return self.joint(normalized=False, log=True, memory_budget=memory_budget).total()
-        if method not in ("auto", "elimination"):
-            raise QueryError(f"unknown method {method!r}; use 'auto', 'enumerate' or 'elimination'")
         from pgm.inference.variable_elimination import log_partition_function
 
         return log_partition_function(self, memory_budget=memory_budget)
 
-    def partition_function(self, **kwargs) -> float:
-        """``Z = exp(log Z)``."""
-        return float(np.exp(self.log_partition_function(**kwargs)))
+    def partition_function(self, *, method: str = "auto", memory_budget: int | None = None) -> float:
+        """``Z = exp(log Z)`` (arguments as :meth:`log_partition_function`)."""
+        return float(np.exp(self.log_partition_function(method=method, memory_budget=memory_budget)))
 
     def local_conditional(self, variable: Hashable, assignment: Mapping[Hashable, int]) -> np.ndarray:
         """``p(variable | rest)`` from the factors that contain ``variable`` only.
 
         ``assignment`` must give the states of the Markov blanket (other entries are
-        ignored).  Raises :class:`EvidenceError` if every state has probability zero.
+        ignored; states are names or indices).  Raises :class:`EvidenceError` if every state
+        has probability zero, :class:`UnknownVariableError` for a key that names no variable
+        or a missing variable of the blanket.
         """
         self._check(variable)
+        assignment = assignment_states(self, assignment, full=False)
         card = self._card[variable]
         logp = np.zeros(card)
         for f in self.factors_of(variable):

@@ -14,8 +14,8 @@ from collections.abc import Collection, Hashable, Iterable
 import networkx as nx
 import numpy as np
 
-from pgm.exceptions import PGMError, QueryError, UnknownVariableError
-from pgm.factor import Factor
+from pgm.exceptions import ModelError, PGMError, QueryError, UnknownVariableError
+from pgm.factor import Factor, is_sequence
 
 __all__ = ["d_separated", "separated", "independence_gap", "as_variable_set", "query_sets"]
 
@@ -25,23 +25,23 @@ def as_variable_set(variables: Iterable[Hashable] | Hashable | None, nodes: Coll
     """Turn one name or an iterable of names into a set, checking each is a known variable."""
     if variables is None:
         return set()
-    if isinstance(variables, (list, set, frozenset)):
-        out = set(variables)
-        for v in out:
-            if v not in nodes:
-                raise UnknownVariableError(f"{what} variable {v!r} is not in the model")
-        return out
-    try:
-        if variables in nodes:  # one variable name (also a tuple name that is a node)
-            return {variables}
-    except TypeError:  # unhashable: some other iterable of names
-        pass
-    if isinstance(variables, (str, bytes)) or not isinstance(variables, Iterable):
+
+    def known(v) -> bool:
+        try:
+            hash(v)
+            return bool(v in nodes)
+        except (TypeError, ValueError):  # unhashable, or an array compared elementwise
+            return False
+
+    if not isinstance(variables, (list, set, frozenset)) and known(variables):
+        return {variables}  # one variable name (also a tuple name that is a node)
+    if not is_sequence(variables):
         raise UnknownVariableError(f"{what} variable {variables!r} is not in the model")
-    out = set(variables)
-    for v in out:
-        if v not in nodes:
+    out = set()
+    for v in variables:
+        if not known(v):
             raise UnknownVariableError(f"{what} variable {v!r} is not in the model")
+        out.add(v)
     return out
 
 
@@ -77,6 +77,8 @@ def d_separated(graph: nx.DiGraph, xs, ys, given=()) -> bool:
     >>> d_separated(g, "a", "b"), d_separated(g, "a", "b", given="c")
     (True, False)
     """
+    if not isinstance(graph, nx.DiGraph):
+        raise ModelError(f"d_separated needs a networkx DiGraph, got {type(graph).__name__}")
     xs, ys, zs = query_sets(graph, xs, ys, given)
     if not xs or not ys:
         return True
@@ -137,6 +139,8 @@ def separated(graph: nx.Graph, xs, ys, given=()) -> bool:
     >>> separated(nx.path_graph(3), 0, 2, given=1)
     True
     """
+    if not isinstance(graph, nx.Graph):
+        raise ModelError(f"separated needs a networkx graph, got {type(graph).__name__}")
     xs = as_variable_set(xs, graph, "first")
     ys = as_variable_set(ys, graph, "second")
     zs = as_variable_set(given, graph, "conditioning")
@@ -169,6 +173,9 @@ def independence_gap(joint: Factor, xs, ys, given=()) -> float:
     >>> independence_gap(p, "a", "b") < 1e-15
     True
     """
+    if not isinstance(joint, Factor):
+        raise ModelError(f"independence_gap needs the joint as a Factor, got {type(joint).__name__}")
+    joint.validate("the joint")
     nodes = set(joint.variables)
     xs_l = sorted(as_variable_set(xs, nodes, "first"), key=joint.variables.index)
     ys_l = sorted(as_variable_set(ys, nodes, "second"), key=joint.variables.index)

@@ -19,8 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from pgm._config import ENUMERATION_LIMIT
-from pgm.exceptions import QueryError
+from pgm._config import ENUMERATION_LIMIT, memory_budget_bytes
+from pgm.exceptions import ModelError, QueryError
+from pgm.validation import check_float
 
 __all__ = ["CPDProblem", "NormalizationReport", "check_normalization"]
 
@@ -144,7 +145,8 @@ def check_normalization(model, *, atol: float = 1e-9, method: str = "auto",
         For a Bayesian network the total is ``sum_x prod_k p(x_k | pa_k)``; for a
         factor graph it is ``sum_x prod_k phi_k(x_k)`` (its partition function).
     atol : float
-        Tolerance on the total and on each conditional's sum.
+        Tolerance on the total and on each conditional's sum: a finite number ``>= 0``
+        (NaN and negative tolerances raise :class:`~pgm.exceptions.ParameterError`).
     method : {"auto", "enumerate", "elimination"}
         ``auto`` enumerates up to 2**22 configurations and eliminates beyond.
     memory_budget : int, optional
@@ -165,8 +167,10 @@ def check_normalization(model, *, atol: float = 1e-9, method: str = "auto",
     from pgm.bayesian_network import BayesianNetwork
     from pgm.factor_graph import FactorGraph
 
-    if method not in ("auto", "enumerate", "elimination"):
+    if not isinstance(method, str) or method not in ("auto", "enumerate", "elimination"):
         raise QueryError(f"unknown method {method!r}; use 'auto', 'enumerate' or 'elimination'")
+    atol = check_float("atol", atol, minimum=0)
+    memory_budget_bytes(memory_budget)
     if isinstance(model, BayesianNetwork):
         model.topological_order()  # CycleError first
         problems = _cpd_problems(model, atol)
@@ -176,7 +180,7 @@ def check_normalization(model, *, atol: float = 1e-9, method: str = "auto",
     elif isinstance(model, FactorGraph):
         problems, fg = [], model
     else:
-        raise TypeError(f"expected a BayesianNetwork or FactorGraph, got {type(model).__name__}")
+        raise ModelError(f"expected a BayesianNetwork or FactorGraph, got {type(model).__name__}")
     n = 1
     for c in fg.cardinalities.values():
         n *= c

@@ -14,6 +14,8 @@ from collections.abc import Hashable
 import networkx as nx
 import numpy as np
 
+from pgm.exceptions import ModelError, UnknownVariableError
+
 __all__ = ["TrackedDiGraph", "StructureIndex"]
 
 
@@ -74,6 +76,8 @@ class StructureIndex:
     """
 
     def __init__(self, graph: nx.DiGraph) -> None:
+        if not isinstance(graph, nx.DiGraph):
+            raise ModelError(f"StructureIndex needs a networkx DiGraph, got {type(graph).__name__}")
         self.nodes: list[Hashable] = list(graph)
         self.position: dict[Hashable, int] = {v: i for i, v in enumerate(self.nodes)}
         pos = self.position
@@ -88,6 +92,12 @@ class StructureIndex:
 
     def markov_blanket(self, variable: Hashable) -> frozenset:
         """Parents, children and the children's other parents (memoized)."""
+        try:
+            known = variable in self.position
+        except TypeError:
+            known = False
+        if not known:
+            raise UnknownVariableError(f"variable {variable!r} is not in the graph")
         mb = self._blankets.get(variable)
         if mb is None:
             pred = self._pred
@@ -99,7 +109,17 @@ class StructureIndex:
             mb = self._blankets[variable] = frozenset(out)
         return mb
 
-    def d_separated(self, xs: set, ys: set, zs: set) -> bool:
+    def d_separated(self, xs, ys, zs=()) -> bool:
+        """d-separation of ``xs`` and ``ys`` given ``zs`` (names or sets of names).
+
+        The sets are checked as :func:`pgm.independence.query_sets` does: known variables
+        (:class:`UnknownVariableError`), pairwise disjoint (:class:`QueryError`).
+        """
+        from pgm.independence import query_sets
+
+        return self._d_separated(*query_sets(self.position, xs, ys, zs))
+
+    def _d_separated(self, xs: set, ys: set, zs: set) -> bool:
         """d-separation of already-validated, disjoint name sets."""
         if not xs or not ys:
             return True

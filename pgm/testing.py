@@ -36,8 +36,10 @@ import numpy as np
 
 from pgm.bayesian_network import BayesianNetwork
 from pgm.cpd import TabularCPD
-from pgm.factor import Factor
+from pgm.exceptions import ParameterError
+from pgm.factor import Factor, check_flag, is_sequence
 from pgm.factor_graph import FactorGraph
+from pgm.validation import check_float, check_nonnegative_int
 
 __all__ = [
     "dags",
@@ -53,10 +55,14 @@ _SEEDS = st.integers(min_value=0, max_value=2**32 - 1)
 
 
 def _check_range(name: str, lo: int, hi: int, minimum: int) -> None:
+    """Validate ``min_<name>`` and ``max_<name>``: integers, ``minimum <= lo <= hi``
+    (:class:`~pgm.exceptions.ParameterError`, a :class:`ValueError`)."""
+    lo = check_nonnegative_int(f"min_{name}", lo)
+    hi = check_nonnegative_int(f"max_{name}", hi)
     if lo < minimum:
-        raise ValueError(f"min_{name}={lo} must be >= {minimum}")
+        raise ParameterError(f"min_{name}={lo} must be >= {minimum}")
     if hi < lo:
-        raise ValueError(f"max_{name}={hi} must be >= min_{name}={lo}")
+        raise ParameterError(f"max_{name}={hi} must be >= min_{name}={lo}")
 
 
 def model_variables(model: BayesianNetwork | FactorGraph | nx.Graph) -> list[Hashable]:
@@ -73,14 +79,14 @@ def model_variables(model: BayesianNetwork | FactorGraph | nx.Graph) -> list[Has
         return list(model.variables)
     if isinstance(model, nx.Graph):
         return list(model.nodes)
-    raise TypeError(f"expected a BayesianNetwork, FactorGraph or networkx graph, "
-                    f"got {type(model).__name__}")
+    raise ParameterError(f"expected a BayesianNetwork, FactorGraph or networkx graph, "
+                         f"got {type(model).__name__}")
 
 
 def _cardinalities(model: BayesianNetwork | FactorGraph) -> dict[Hashable, int]:
     if isinstance(model, (BayesianNetwork, FactorGraph)):
         return {v: int(c) for v, c in model.cardinalities.items()}
-    raise TypeError(f"expected a BayesianNetwork or FactorGraph, got {type(model).__name__}")
+    raise ParameterError(f"expected a BayesianNetwork or FactorGraph, got {type(model).__name__}")
 
 
 # ---------------------------------------------------------------------- DAGs
@@ -110,12 +116,18 @@ def dags(*, min_nodes: int = 1, max_nodes: int = 8, max_parents: int = 3,
     >>> test_acyclic()
     """
     _check_range("nodes", min_nodes, max_nodes, 0)
-    if max_parents < 0:
-        raise ValueError(f"max_parents={max_parents} must be >= 0")
+    max_parents = check_nonnegative_int("max_parents", max_parents)
     if node_names is not None:
+        if not is_sequence(node_names, strings=True):
+            raise ParameterError(f"node_names must be a sequence of names, got {node_names!r}")
         node_names = list(node_names)
-        if len(node_names) < max_nodes or len(set(node_names)) != len(node_names):
-            raise ValueError(f"node_names needs at least {max_nodes} distinct names")
+        try:
+            distinct = len(set(node_names)) == len(node_names) and None not in node_names
+        except TypeError:
+            raise ParameterError("node_names must be hashable") from None
+        if len(node_names) < max_nodes or not distinct:
+            raise ParameterError(f"node_names needs at least {max_nodes} distinct names "
+                                 "(not None)")
 
     @st.composite
     def _dag(draw) -> nx.DiGraph:
@@ -175,9 +187,12 @@ def bayesian_networks(*, min_nodes: int = 1, max_nodes: int = 6, max_parents: in
     ...     bn.validate()
     >>> test_valid()
     """
+    _check_range("nodes", min_nodes, max_nodes, 0)
+    max_parents = check_nonnegative_int("max_parents", max_parents)
     _check_range("cardinality", min_cardinality, max_cardinality, 1)
-    if not 0.0 <= min_probability or min_probability * max_cardinality > 1.0:
-        raise ValueError(
+    min_probability = check_float("min_probability", min_probability, minimum=0)
+    if min_probability * max_cardinality > 1.0:
+        raise ParameterError(
             f"min_probability={min_probability} must be in [0, 1/max_cardinality]"
         )
 
@@ -229,11 +244,20 @@ def factor_graphs(*, min_variables: int = 1, max_variables: int = 6, min_cardina
     """
     _check_range("variables", min_variables, max_variables, 1)
     _check_range("cardinality", min_cardinality, max_cardinality, 1)
-    if max_factor_size < 1:
-        raise ValueError(f"max_factor_size={max_factor_size} must be >= 1")
-    lo, hi = (float(x) for x in log_range)
-    if not (np.isfinite(lo) and np.isfinite(hi) and lo <= hi):
-        raise ValueError(f"log_range={log_range} must be two finite numbers, low first")
+    if check_nonnegative_int("max_factor_size", max_factor_size) < 1:
+        raise ParameterError(f"max_factor_size={max_factor_size} must be >= 1")
+    if max_factors is not None:
+        check_nonnegative_int("max_factors", max_factors)
+    if not is_sequence(log_range) \
+            or len(log_range := tuple(log_range)) != 2:
+        raise ParameterError(f"log_range={log_range!r} must be two finite numbers, low first")
+    lo = check_float("log_range[0]", log_range[0])
+    hi = check_float("log_range[1]", log_range[1])
+    if not lo <= hi:
+        raise ParameterError(f"log_range={log_range} must be two finite numbers, low first")
+    if max(abs(lo), abs(hi)) > 700:
+        raise ParameterError(f"log_range={log_range} must lie within [-700, 700] (exp() of it "
+                             "must be a finite, non-zero float)")
 
     @st.composite
     def _fg(draw) -> FactorGraph:
@@ -283,6 +307,8 @@ def evidence(model: BayesianNetwork | FactorGraph, *, max_size: int | None = Non
     """
     card = _cardinalities(model)
     names = list(card)
+    if max_size is not None:
+        max_size = check_nonnegative_int("max_size", max_size)
 
     @st.composite
     def _ev(draw) -> dict:
@@ -308,12 +334,13 @@ def disjoint_variable_sets(model: BayesianNetwork | FactorGraph | nx.Graph, *, m
     True
     """
     names = model_variables(model)
+    allow_empty_given = check_flag("allow_empty_given", allow_empty_given)
+    if check_nonnegative_int("max_size", max_size) < 1:
+        raise ParameterError(f"max_size={max_size} must be >= 1")
     need = 2 if allow_empty_given else 3
     if len(names) < need:
-        raise ValueError(f"disjoint_variable_sets needs a model with at least {need} variables, "
-                         f"got {len(names)}")
-    if max_size < 1:
-        raise ValueError(f"max_size={max_size} must be >= 1")
+        raise ParameterError(f"disjoint_variable_sets needs a model with at least {need} "
+                             f"variables, got {len(names)}")
 
     @st.composite
     def _sets(draw) -> tuple[set, set, set]:

@@ -154,9 +154,9 @@ def check_dtype(name: str, value: Any, allowed: tuple[str, ...] = ("float32", "f
     >>> check_dtype("dtype", "float32")
     dtype('float32')
     """
-    try:
-        dt = np.dtype(value)
-    except TypeError:
+    try:  # np.dtype(None) is float64; here None is no dtype
+        dt = None if value is None else np.dtype(value)
+    except (TypeError, ValueError, KeyError, SyntaxError):  # np.dtype parses strings and dicts
         dt = None
     if dt is None or dt.name not in allowed:
         raise ParameterError(f"{name} must be one of {', '.join(map(repr, allowed))}, got {value!r}")

@@ -284,7 +284,7 @@ def test_read_solution_files(tmp_path: Path) -> None:
     ("MARKOV\n2\n2 2\n1\n2 0 0\n4\n1 1 1 1\n", 5, "repeats a variable"),
     ("MARKOV\n2\n2 2\n1\n2 0 1\n3\n1 1 1\n", 6, "declares 3 entries"),
     ("MARKOV\n2\n2 2\n1\n2 0 1\n4\n1 1 -1 1\n", 7, "invalid entry -1.0"),
-    ("MARKOV\n2\n2 2\n1\n2 0 1\n4\n1 1 nan 1\n", 7, "invalid entry nan"),
+    ("MARKOV\n2\n2 2\n1\n2 0 1\n4\n1 1 nan 1\n", 7, "expected a number"),
     ("MARKOV\n2\n2 2\n1\n2 0 1\n4\n1 1 1\n", 7, "ends early"),
     ("MARKOV\n2\n2 2\n1\n2 0 1\n4\n1 1 1 1\n5\n", 8, "unexpected data after the last"),
     ("MARKOV\n2\n2 2\n1\n2 0 1\n4\n1 1 one 1\n", 7, "expected a number"),

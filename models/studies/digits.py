@@ -204,6 +204,13 @@ class StudyContext(ReportContext):
     models: dict = field(default_factory=dict)
     keys: dict = field(default_factory=dict)
     data_digest: str = ""
+    log: Callable[[str], None] | None = None
+
+    def say(self, line: str) -> None:
+        """A one-line note: into the console summary and, when set, to :attr:`log`."""
+        self.note(line)
+        if self.log is not None:
+            self.log(line)
 
     def __post_init__(self) -> None:
         self.out = Path(self.out)
@@ -348,7 +355,10 @@ def _cached(ctx: StudyContext, key: str, train: Callable[[Path], Any],
 
     ``train(checkpoint)`` trains with a per-epoch checkpoint in ``OUT/models/checkpoints``
     and resumes from it when an interrupted run left one; the finished model is saved
-    to ``OUT/models/<key>.npz`` and the checkpoint removed.
+    to ``OUT/models/<key>.npz`` and the checkpoint removed.  A saved model or a
+    checkpoint that cannot be read (:class:`~pgm.exceptions.ModelLoadError`: damaged,
+    truncated, another format) is set aside with a one-line note and the model trained
+    again.
     """
     if key in ctx.models:
         return ctx.models[key]
@@ -357,11 +367,19 @@ def _cached(ctx: StudyContext, key: str, train: Callable[[Path], Any],
     if path.exists():
         try:
             model = load(path)
-        except ModelLoadError:          # a damaged file: train again
+        except ModelLoadError as exc:   # a damaged file: train again
+            ctx.say(f"the saved model {path} cannot be read ({exc}); training it again")
             model = None
     if model is None:
         ckpt = ctx.out / "models" / "checkpoints" / f"{key}.npz"
-        model = train(ckpt)
+        try:
+            model = train(ckpt)
+        except ModelLoadError as exc:   # a damaged checkpoint: start that training afresh
+            if not ckpt.exists():
+                raise
+            ctx.say(f"the checkpoint {ckpt} cannot be read ({exc}); training from the start")
+            ckpt.unlink()
+            model = train(ckpt)
         model.save(path)
         ckpt.unlink(missing_ok=True)
     ctx.models[key] = model
@@ -920,6 +938,7 @@ def run_digits_study(out_dir: str | os.PathLike, quick: bool = False, *,
         raise ParameterError(f"only takes letters among {''.join(EXPERIMENTS)}, got {only!r}")
     t0 = time.perf_counter()
     ctx = StudyContext.from_split(out_dir, cfg, split)
+    ctx.log = log
     ctx.out.mkdir(parents=True, exist_ok=True)
 
     def echo(sec: Section, status: str) -> None:

@@ -10,7 +10,9 @@ is a file or an example name (``asia``); evidence is ``-e/--evidence X=v``
 (repeatable) plus ``--evidence-file FILE`` (a ``.uai`` model's ``MODEL.evid`` is used
 unless ``--no-evidence``); variable lists are space- or comma-separated; ``-o/--out``
 is the output path; ``--seed`` defaults to :data:`pgm.validation.DEFAULT_SEED`;
-``--json`` prints one strict JSON object with an ``"ok"`` field.  Errors are one line
+``--json`` prints one strict JSON object with an ``"ok"`` field; ``--memory-budget BYTES``
+(where a command allocates from its input) is the budget of every memory check the
+command makes, file readers included (``$PGM_MEMORY_BUDGET`` while it runs).  Errors are one line
 on stderr, ``pgm CMD: error: ...``, exit 2 (with ``--json`` also a JSON object
 ``{"ok": false, "error": ...}`` on stdout); so are flags that do nothing in the mode
 asked for, and NaN, negative or zero values where a count or tolerance is expected.
@@ -55,17 +57,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return EXIT_BAD_INPUT
+    import os
+
     from pgm.exceptions import PGMError
 
+    # --memory-budget is the budget of the whole command: every layer's check (the file
+    # readers' too) reads it as PGM_MEMORY_BUDGET while the command runs
+    budget = getattr(args, "memory_budget", None)
+    saved = os.environ.get("PGM_MEMORY_BUDGET")
+    if budget is not None:
+        os.environ["PGM_MEMORY_BUDGET"] = str(int(budget))
     try:
         return int(args.run(args) or 0)
     except PGMError as exc:
         return report_error(args, exc)
     except BrokenPipeError:  # `pgm ... --json | head`: the reader left; not an error of ours
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    finally:
+        if budget is not None:
+            if saved is None:
+                os.environ.pop("PGM_MEMORY_BUDGET", None)
+            else:
+                os.environ["PGM_MEMORY_BUDGET"] = saved
 
 
 def report_error(args: argparse.Namespace, exc: BaseException) -> int:

@@ -39,10 +39,11 @@ def run(args: argparse.Namespace) -> int:
     """Run ``pgm demo``; returns the exit code."""
     import sys
 
-    from pgm.cli.options import write_json
+    from pgm.cli.options import check_output_folder, write_json
     from pgm.models.studies.demo import DEFAULT_OUT_DIR, run_demo
 
-    out = args.out or DEFAULT_OUT_DIR
+    out = DEFAULT_OUT_DIR if args.out is None else args.out
+    check_output_folder(out, "-o/--out")
     log = sys.stderr if args.json else sys.stdout
     print(f"pgm demo: writing into {out}/ ({'quick' if args.quick else 'full'} run)", file=log)
     try:

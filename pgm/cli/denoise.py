@@ -15,7 +15,11 @@ the marginal map); both atomically.  ``--seed`` (default
 
 ``--samples`` and ``--burn-in`` belong to ``--method gibbs`` and ``--sweeps`` to
 ``--method anneal``; given with another method they are refused (exit 2), as are
-counts below 1, rates outside [0, 1] and non-finite couplings.
+counts below 1, rates outside [0, 1] and non-finite couplings, and output paths that
+are folders.  ``--memory-budget BYTES`` (default ``$PGM_MEMORY_BUDGET`` or 4 GiB) bounds
+the image (a file's size is read from its header before decoding; Pillow's
+decompression-bomb limit also holds) and the solver's arrays (the graph cut needs about
+500 bytes a pixel): over it, exit 2 before anything is allocated.
 
 Exit codes: 0 done, 2 unreadable image or bad arguments.
 """
@@ -24,7 +28,12 @@ from __future__ import annotations
 
 import argparse
 
-from pgm.cli.options import add_json_option, add_out_option, add_seed_option
+from pgm.cli.options import (
+    add_json_option,
+    add_memory_budget_option,
+    add_out_option,
+    add_seed_option,
+)
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
@@ -80,6 +89,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     add_out_option(p, "write the restored image here (format from the suffix)", metavar="OUT")
     p.add_argument("--figure", metavar="FIG",
                    help="write a side-by-side figure (clean, noisy, restored, marginals)")
+    add_memory_budget_option(p, "largest allocation allowed (the image and the solver's "
+                                "arrays: about 500 bytes a pixel for graphcut)")
     add_json_option(p)
     p.set_defaults(run=run)
     return p
@@ -91,7 +102,8 @@ def run(args: argparse.Namespace) -> int:
 
     import numpy as np
 
-    from pgm.cli.options import refuse_unused, seed_of, write_json
+    from pgm._config import check_allocation
+    from pgm.cli.options import check_output_path, refuse_unused, seed_of, write_json
     from pgm.exceptions import PGMError
     from pgm.models.images import (
         add_flip_noise,
@@ -127,28 +139,34 @@ def run(args: argparse.Namespace) -> int:
     burn_in = check_nonnegative_int("--burn-in", 50 if args.burn_in is None else args.burn_in)
     sweeps = check_positive_int("--sweeps", 300 if args.sweeps is None else args.sweeps)
     seed = seed_of(args)
+    budget = args.memory_budget
+    if args.out is not None:
+        check_output_path(args.out, "-o/--out")
+    if args.figure is not None:
+        check_output_path(args.figure, "--figure")
     if args.builtin is not None:
-        clean = builtin_image(args.builtin, size=args.size)
+        clean = builtin_image(args.builtin, size=args.size, memory_budget=budget)
         source = f"built-in {args.builtin!r}"
         noise = 0.1 if args.noise is None else args.noise
     else:
-        clean = binarize(read_image(args.image), args.threshold)
+        clean = binarize(read_image(args.image, memory_budget=budget), args.threshold)
         source = str(args.image)
         noise = 0.0 if args.noise is None else args.noise
     y = add_flip_noise(clean, noise, seed=seed)
     reference = clean if (args.builtin is not None or noise > 0) else None
     if args.reference is not None:
-        reference = binarize(read_image(args.reference), args.threshold)
+        reference = binarize(read_image(args.reference, memory_budget=budget), args.threshold)
         if reference.shape != y.shape:
             raise PGMError(f"reference image {args.reference} is {reference.shape[0]}x"
                            f"{reference.shape[1]}, the input {y.shape[0]}x{y.shape[1]}")
     model = IsingDenoiser(beta=args.beta, eta=args.eta, h=args.h, connectivity=args.connectivity)
     if args.method == "gibbs":
-        res = model.gibbs(y, n_samples=n_samples, burn_in=burn_in, seed=seed)
+        res = model.gibbs(y, n_samples=n_samples, burn_in=burn_in, seed=seed, memory_budget=budget)
     elif args.method == "anneal":
-        res = model.anneal(y, np.geomspace(4.0, 0.05, sweeps), seed=seed)
+        check_allocation(8 * sweeps, f"a schedule of {sweeps} temperatures", memory_budget=budget)
+        res = model.anneal(y, np.geomspace(4.0, 0.05, sweeps), seed=seed, memory_budget=budget)
     else:
-        res = model.denoise(y, args.method)
+        res = model.denoise(y, args.method, memory_budget=budget)
     written = {}
     if args.out:
         written["out"] = str(write_image(args.out, res.image))

@@ -52,7 +52,9 @@ def run(args) -> int:
 
     if args.only is not None and (not args.only or set(args.only) - set("abcdefgh")):
         raise ParameterError(f"--only takes letters among a-h, got {args.only!r}")
-    from pgm.cli.options import write_json
+    from pgm.cli.options import check_output_folder, write_json
+
+    check_output_folder(args.out, "-o/--out")
     from pgm.models.studies.digits import run_digits_study
 
     t0 = time.perf_counter()

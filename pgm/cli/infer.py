@@ -40,47 +40,27 @@ Examples
 from __future__ import annotations
 
 import argparse
-import re
 
 from pgm.cli.options import (
     CLIParser,
     add_evidence_options,
     add_json_option,
+    add_memory_budget_option,
     add_model_argument,
     add_seed_option,
+    parse_bytes,  # noqa: F401  (re-exported: its home was here)
 )
 
 EXIT_OK, EXIT_NEGATIVE, EXIT_BAD_INPUT = 0, 1, 2
 
 DEFAULT_RESTARTS = 10
 DEFAULT_DIGITS = 6
+#: most significant digits worth printing (a float64 round-trips with 17)
+MAX_DIGITS = 17
 
 #: the heuristics of :data:`pgm.inference.variable_elimination.HEURISTICS` (not imported
 #: here, so that ``pgm --help`` stays fast)
 HEURISTIC_NAMES = ("auto", "min-fill", "weighted-min-fill", "min-degree", "min-weight")
-
-_UNITS = {"": 1, "b": 1, "k": 2**10, "kb": 10**3, "kib": 2**10, "m": 2**20, "mb": 10**6,
-          "mib": 2**20, "g": 2**30, "gb": 10**9, "gib": 2**30, "t": 2**40, "tb": 10**12,
-          "tib": 2**40}
-
-
-def parse_bytes(text: str) -> int:
-    """A byte count: ``4294967296``, ``4e9``, ``512M``, ``4G``, ``4GiB``, ``1.5GB``.
-
-    Examples
-    --------
-    >>> parse_bytes("4G"), parse_bytes("1e6"), parse_bytes("2 MB")
-    (4294967296, 1000000, 2000000)
-    """
-    m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([A-Za-z]*)\s*", text)
-    if not m or m.group(2).lower() not in _UNITS:
-        raise argparse.ArgumentTypeError(
-            f"invalid byte count {text!r}; use e.g. 4294967296, 4e9, 512M or 4G")
-    value = float(m.group(1)) * _UNITS[m.group(2).lower()]
-    if not value >= 1:
-        raise argparse.ArgumentTypeError(f"the memory budget must be at least 1 byte, got {text!r}")
-    return int(value)
-
 
 class _IntermixedParser(CLIParser):
     """Accepts ``X=value`` evidence after options too (``pgm infer M --map X=1``).
@@ -147,12 +127,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         "takes the evidence, --marginals (the query), --heuristic, "
                         "--memory-budget and --json, and nothing else")
     add_json_option(p)
-    p.add_argument("--memory-budget", type=parse_bytes, default=None, metavar="BYTES",
-                   help="largest table allowed, e.g. 4G (default: $PGM_MEMORY_BUDGET or 4 GiB)")
+    add_memory_budget_option(p, "largest table allowed")
     p.add_argument("--heuristic", choices=HEURISTIC_NAMES, default="auto",
                    help="elimination-order heuristic (default: auto)")
     p.add_argument("--digits", type=int, default=None, metavar="N",
-                   help=f"significant digits of the text output (default {DEFAULT_DIGITS})")
+                   help=f"significant digits of the text output, 1 to {MAX_DIGITS} "
+                        f"(default {DEFAULT_DIGITS})")
     p.set_defaults(run=run)
     return p
 
@@ -194,11 +174,15 @@ def run(args: argparse.Namespace) -> int:
         write_json,
     )
     from pgm.evidence import model_variables
+    from pgm.exceptions import ParameterError
     from pgm.inference.variable_elimination import VariableElimination
     from pgm.validation import check_positive_int
 
     _refuse_noop_flags(args)
     digits = check_positive_int("--digits", DEFAULT_DIGITS if args.digits is None else args.digits)
+    if digits > MAX_DIGITS:
+        raise ParameterError(f"--digits must be an integer in [1, {MAX_DIGITS}] (a float64 has "
+                             f"{MAX_DIGITS} significant digits), got {digits}")
     restarts = check_positive_int("--restarts",
                                   DEFAULT_RESTARTS if args.restarts is None else args.restarts)
     seed = seed_of(args)
@@ -216,6 +200,9 @@ def run(args: argparse.Namespace) -> int:
     variables = model_variables(model)
     query = None
     if marg_tokens is not None:
+        if marg_tokens and not split_names(marg_tokens, variables):
+            raise ParameterError(f"--marginals names no variable (got {' '.join(marg_tokens)!r}); "
+                                 "give names, or --marginals alone for all")
         query = require_variables(model, marg_tokens) if split_names(marg_tokens) else variables
     ve = VariableElimination(model, heuristic=args.heuristic, memory_budget=args.memory_budget)
     want_pf = args.partition_function or (marg_tokens is None and not args.map and not args.plan)
@@ -243,7 +230,8 @@ def run(args: argparse.Namespace) -> int:
         if args.method == "icm":
             from pgm.inference import icm_map
 
-            assignment, energy = icm_map(model, ev, seed=seed, restarts=restarts)
+            assignment, energy = icm_map(model, ev, seed=seed, restarts=restarts,
+                                         memory_budget=args.memory_budget)
             value = -float(energy)
             result["map_method"] = "icm"
             result["seed"], result["restarts"] = seed, restarts

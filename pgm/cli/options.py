@@ -6,7 +6,10 @@ Parser side (argparse only, nothing heavy imported, so ``pgm --help`` stays fast
 * :func:`add_evidence_options` -- ``-e/--evidence X=v`` (repeatable; ``X=v,Y=w`` also
   works; ``v`` a state name or index), ``--evidence-file FILE`` and ``--no-evidence``;
 * :func:`add_seed_option` -- ``--seed N`` defaulting to :data:`DEFAULT_SEED` everywhere;
-* :func:`add_json_option` -- ``--json``; :func:`add_out_option` -- ``-o/--out PATH``.
+* :func:`add_json_option` -- ``--json``; :func:`add_out_option` -- ``-o/--out PATH``;
+* :func:`add_memory_budget_option` -- ``--memory-budget BYTES`` (:func:`parse_bytes`: ``4G``,
+  ``512M``, ``4e9``), the budget every input-sized allocation is checked against
+  (:func:`pgm._config.check_allocation`; default ``$PGM_MEMORY_BUDGET`` or 4 GiB).
 
 Run side:
 
@@ -19,6 +22,8 @@ Run side:
 * :func:`split_names`, :func:`resolve_variables`, :func:`require_variables` --
   variable lists, space- or comma-separated;
 * :func:`seed_of`, :func:`refuse_unused` (flags that do nothing in a mode are errors);
+* :func:`check_output_path` -- an output path that is a folder (or under a file) is an error;
+  :func:`check_output_folder` -- an output folder that is a file (or under one) is one too;
 * :func:`state_names`, :func:`marginals_json` -- one JSON shape per concept
   (marginals ``{"lung": {"yes": 0.1, "no": 0.9}}``);
 * :func:`json_ready`, :func:`write_json` -- the one JSON writer: strict JSON
@@ -30,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import sys
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any
@@ -44,6 +50,10 @@ __all__ = [
     "add_seed_option",
     "add_json_option",
     "add_out_option",
+    "add_memory_budget_option",
+    "parse_bytes",
+    "check_output_path",
+    "check_output_folder",
     "load_model",
     "collect_evidence",
     "default_evidence_file",
@@ -110,6 +120,105 @@ def add_out_option(p: argparse.ArgumentParser, what: str, default: str | None = 
                    help=what + tail)
 
 
+_UNITS = {"": 1, "b": 1, "k": 2**10, "kb": 10**3, "kib": 2**10, "m": 2**20, "mb": 10**6,
+          "mib": 2**20, "g": 2**30, "gb": 10**9, "gib": 2**30, "t": 2**40, "tb": 10**12,
+          "tib": 2**40}
+
+
+def parse_bytes(text: str) -> int:
+    """A byte count: ``4294967296``, ``4e9``, ``512M``, ``4G``, ``4GiB``, ``1.5GB``.
+
+    The argparse ``type`` of ``--memory-budget`` (an unusable value is a usage error:
+    one line, exit 2).
+
+    Examples
+    --------
+    >>> parse_bytes("4G"), parse_bytes("1e6"), parse_bytes("2 MB")
+    (4294967296, 1000000, 2000000)
+    """
+    m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([A-Za-z]*)\s*", text)
+    if not m or m.group(2).lower() not in _UNITS:
+        raise argparse.ArgumentTypeError(
+            f"invalid byte count {text!r}; use e.g. 4294967296, 4e9, 512M or 4G")
+    value = float(m.group(1)) * _UNITS[m.group(2).lower()]
+    if not value >= 1 or not math.isfinite(value):
+        raise argparse.ArgumentTypeError(
+            f"the memory budget must be a finite number of bytes >= 1, got {text!r}")
+    return int(value)
+
+
+def add_memory_budget_option(p: argparse.ArgumentParser,
+                             what: str = "largest allocation allowed") -> None:
+    """``--memory-budget BYTES``: the budget of :func:`pgm._config.check_allocation`."""
+    p.add_argument("--memory-budget", type=parse_bytes, default=None, metavar="BYTES",
+                   help=f"{what}, e.g. 4G (default: $PGM_MEMORY_BUDGET or 4 GiB); larger "
+                        "requests are refused before anything is allocated")
+
+
+def check_output_path(path: Any, flag: str) -> None:
+    """Refuse (:class:`~pgm.exceptions.ParameterError`) an output path that cannot be a file:
+    an existing folder, or a path below an existing file.
+
+    Examples
+    --------
+    >>> check_output_path("out.png", "-o")
+    >>> check_output_path(".", "--figure")
+    Traceback (most recent call last):
+    ...
+    pgm.exceptions.ParameterError: --figure . is a folder; give a file name (e.g. ./out.png)
+    """
+    import os
+    from pathlib import Path
+
+    from pgm.exceptions import ParameterError
+
+    text = os.fspath(path)
+    if not text:
+        raise ParameterError(f"{flag} needs a file name, got ''")
+    p = Path(text)
+    if p.is_dir():
+        raise ParameterError(f"{flag} {text} is a folder; give a file name (e.g. "
+                             f"{os.path.join(text, 'out.png')})")
+    for parent in p.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ParameterError(f"{flag} {text}: {parent} is a file, not a folder")
+            break
+
+
+def check_output_folder(path: Any, flag: str):
+    """``path`` as the :class:`~pathlib.Path` of an output folder; refuses
+    (:class:`~pgm.exceptions.ParameterError`) an empty name, an existing file, or a path
+    below a file.
+
+    Examples
+    --------
+    >>> check_output_folder("runs/a", "-o").name
+    'a'
+    >>> check_output_folder("", "-o/--out")
+    Traceback (most recent call last):
+    ...
+    pgm.exceptions.ParameterError: -o/--out needs a folder name, got ''
+    """
+    import os
+    from pathlib import Path
+
+    from pgm.exceptions import ParameterError
+
+    text = os.fspath(path)
+    if not text:
+        raise ParameterError(f"{flag} needs a folder name, got ''")
+    out = Path(text)
+    if out.exists() and not out.is_dir():
+        raise ParameterError(f"{flag} {text} is a file; give a folder for the outputs")
+    for parent in out.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ParameterError(f"{flag} {text}: {parent} is a file, not a folder")
+            break
+    return out
+
+
 # ------------------------------------------------------------------ model
 def load_model(spec: Any):
     """The model ``MODEL`` names: a file if it exists, else an example network by name.
@@ -158,13 +267,17 @@ def collect_evidence(model, args: argparse.Namespace, items: Iterable[str] = (),
     from pathlib import Path
 
     from pgm.evidence import parse_evidence_items, read_evidence_file
+    from pgm.exceptions import ParameterError
 
     evidence: dict[Hashable, int] = {}
     source = None
     given_file = getattr(args, "evidence_file", None)
+    if given_file is not None and not str(given_file).strip():
+        raise ParameterError("--evidence-file needs a file name, got ''")
+    for item in [*(getattr(args, "evidence", None) or []), *items]:
+        if not str(item).replace(",", " ").strip():
+            raise ParameterError(f"-e/--evidence {item!r} names no evidence; give X=v")
     if given_file and getattr(args, "no_evidence", False):
-        from pgm.exceptions import ParameterError
-
         raise ParameterError("--no-evidence does nothing with --evidence-file (the file given "
                              "replaces MODEL.evid)")
     if given_file:

@@ -124,7 +124,7 @@ def _fmt(vs: Iterable[Hashable]) -> str:
 def run(args: argparse.Namespace) -> int:
     """Run ``pgm query``; returns the exit code (errors propagate as PGMError: exit 2)."""
     from pgm.bayesian_network import BayesianNetwork
-    from pgm.cli.options import load_model, refuse_unused, write_json
+    from pgm.cli.options import load_model, refuse_unused, split_names, write_json
     from pgm.evidence import model_variables
     from pgm.exceptions import ParameterError, UnknownVariableError
     from pgm.validation import check_float
@@ -137,6 +137,15 @@ def run(args: argparse.Namespace) -> int:
         refuse_unused(args, ["--atol"], "without --numeric")
     atol = DEFAULT_ATOL if args.atol is None else check_float("--atol", args.atol, minimum=0)
     model = load_model(args.model)
+    # a list that names nothing ("," or "") is a mistake, not the empty set
+    lists = {"--markov-blanket": args.markov_blanket}
+    if args.independent:
+        lists.update({"--independent A": args.independent[:1],
+                      "--independent B": args.independent[1:], "--given": args.given})
+    for flag, tokens in lists.items():
+        if tokens and not split_names(tokens, model_variables(model)):
+            raise ParameterError(f"{flag} names no variable (got {' '.join(tokens)!r}); give "
+                                 "one or more names, space- or comma-separated")
 
     blanket_vars, unknown = resolve_variables(model, args.markov_blanket)
     xs = ys = zs = []

@@ -18,16 +18,28 @@ a PNG for ``sample``), ``--seed`` defaults to :data:`pgm.validation.DEFAULT_SEED
 ``--json`` prints one strict JSON object with ``"ok"`` and ``"model"`` (``train``:
 the final history row, the paths written and the seconds per epoch), counts and
 rates are validated (exit 2), and ``--runs``, ``--temperatures`` and ``--seed`` are
-refused with ``score --method exact``, which does not use them.
+refused with ``score --method exact``, which does not use them.  ``--data`` files must
+hold numeric 2-D rows (or 3-D images) of finite values in ``[0, 1]``; ``--memory-budget
+BYTES`` (default ``$PGM_MEMORY_BUDGET`` or 4 GiB) bounds the data (read from the file's
+header first), the weights (``--hidden``), the AIS runs (``--runs``) and the chains
+(``--chains``): over it, exit 2 before anything is allocated.
 """
 
 from __future__ import annotations
 
 import argparse
 
-from pgm.cli.options import add_json_option, add_out_option, add_seed_option
+from pgm.cli.options import (
+    add_json_option,
+    add_memory_budget_option,
+    add_out_option,
+    add_seed_option,
+)
 
 __all__ = ["add_parser", "run", "load_data"]
+
+#: largest ``--sigma``: wider initial weights overflow the float32 logits (and mean nothing)
+MAX_SIGMA = 1e3
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -61,7 +73,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     t.add_argument("--final-momentum", type=float, default=None,
                    help="momentum from epoch 6 on (default: --momentum throughout)")
     t.add_argument("--weight-decay", type=float, default=2e-4, help="L2 on W (default 2e-4)")
-    t.add_argument("--sigma", type=float, default=0.1, help="initial weight std (default 0.1)")
+    t.add_argument("--sigma", type=float, default=0.1,
+                   help=f"initial weight std, in (0, {MAX_SIGMA:g}] (default 0.1)")
     t.add_argument("--val-fraction", type=float, default=0.1,
                    help="held-out fraction when the data has no validation set (default 0.1)")
     add_seed_option(t)
@@ -69,6 +82,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     t.add_argument("--resume", action="store_true",
                    help="continue from OUT/checkpoint.npz up to --epochs")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_memory_budget_option(t, "largest allocation allowed (the data, the weights and the "
+                                "minibatch buffers)")
     add_json_option(t)
     t.set_defaults(run=run)
 
@@ -86,6 +101,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="--method ais only: AIS temperatures (default 14,500 as in "
                         "Salakhutdinov & Murray)")
     add_seed_option(s, "--method ais only: seed of the AIS runs")
+    add_memory_budget_option(s, "largest allocation allowed (the data and the AIS runs)")
     add_json_option(s)
     s.set_defaults(run=run)
 
@@ -98,6 +114,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     g.add_argument("--binary", action="store_true",
                    help="tile binary samples instead of P(v=1|h) of the last step")
     add_out_option(g, "the PNG to write", default="samples.png")
+    add_memory_budget_option(g, "largest allocation allowed (the chains and the tiled image)")
     add_json_option(g)
     g.set_defaults(run=run)
     p.set_defaults(run=run)
@@ -106,29 +123,48 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 # ------------------------------------------------------------------ data
 def load_data(spec: str, *, binarize: bool = True, limit: int | None = None,
-              split: str = "train", val_fraction: float = 0.1, seed: int = 0):
+              split: str = "train", val_fraction: float = 0.1, seed: int = 0,
+              memory_budget: int | None = None):
     """``(data, validation or None, image shape or None)`` for ``--data``.
 
     ``split="test"`` returns the test rows as ``data`` (mnist, digits' held-out part).
+    A ``.npy`` / ``.npz`` file must hold numeric rows (2-D) or images (3-D) with finite
+    values in ``[0, 1]`` (``uint8`` grey levels are scaled by 1/255); anything else is a
+    :class:`~pgm.exceptions.ModelLoadError` naming the file.  An array's size (from its
+    header) is checked against ``memory_budget`` before it is read.
     """
+    import zipfile
+    import zlib
     from pathlib import Path
 
     import numpy as np
 
+    from pgm._config import check_allocation
     from pgm.datasets import binarize as binarize_rows
-    from pgm.exceptions import ModelLoadError, ParameterError
+    from pgm.exceptions import ModelLoadError, ParameterError, PGMError
+    from pgm.models.rbm import check_data
 
     if not 0 <= val_fraction < 1:
         raise ParameterError(f"--val-fraction must be in [0, 1), got {val_fraction}")
+    damaged = (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error)
 
-    def rows(a):
+    def rows(a, what="--data " + str(spec)):
         a = np.asarray(a)
-        if a.ndim > 2:
-            a = a.reshape(len(a), -1)
+        if a.ndim > 2 and a.size:
+            a = a.reshape(a.shape[0], -1)
         if a.dtype == np.uint8:
             a = a / 255.0
-        a = a[:limit] if limit is not None else a
-        return binarize_rows(a) if binarize else a.astype(np.float32)
+        a = a[:limit] if limit is not None and a.ndim else a
+        try:
+            a = check_data(a, name=what, dtype=np.float32)
+        except PGMError as exc:
+            raise ModelLoadError(str(exc)) from None
+        return binarize_rows(a) if binarize else a
+
+    def check_size(shape, dtype, what):
+        n = int(np.prod(shape, dtype=object))
+        check_allocation(n * (np.dtype(dtype).itemsize + 16), f"reading {what} (shape {shape})",
+                         memory_budget=memory_budget)
 
     def split_off(a):
         n_val = int(round(len(a) * val_fraction))
@@ -154,30 +190,57 @@ def load_data(spec: str, *, binarize: bool = True, limit: int | None = None,
             return rows(test), None, (8, 8)
         return rows(train), rows(test), (8, 8)
     path = Path(spec)
-    if not path.exists():
-        raise ModelLoadError(f"--data {spec}: not 'mnist', 'digits' or an existing file")
+    if not spec or not path.exists():
+        raise ModelLoadError(f"--data {spec!r}: not 'mnist', 'digits' or an existing file")
+    if path.is_dir():
+        raise ModelLoadError(f"--data {spec}: a folder, not a .npy/.npz file")
     try:
-        loaded = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
+        loaded = np.load(path, mmap_mode="r", allow_pickle=False)
+    except damaged as exc:
         raise ModelLoadError(f"cannot read {path} as .npy/.npz: {exc}") from None
     if isinstance(loaded, np.ndarray):
-        arr = loaded
+        check_size(loaded.shape, loaded.dtype, str(path))
+        try:
+            arr = np.array(loaded)
+        except damaged as exc:
+            raise ModelLoadError(f"cannot read {path} as .npy: {exc}") from None
         shape = arr.shape[1:] if arr.ndim == 3 else None
         data, val = split_off(rows(arr))
         return (val if split == "test" and val is not None else data), \
             (None if split == "test" else val), shape
+    if not hasattr(loaded, "files"):
+        raise ModelLoadError(f"{path} is not a .npy/.npz array file")
+
+    def member(key):
+        what = f"{path}[{key!r}]"
+        try:
+            with loaded.zip.open(key + ".npy") as f:
+                fmt = np.lib.format
+                version = fmt.read_magic(f)
+                header = fmt.read_array_header_1_0 if version == (1, 0) else \
+                    fmt.read_array_header_2_0
+                shape, _, dtype = header(f)
+        except damaged as exc:
+            raise ModelLoadError(f"cannot read {what}: {exc}") from None
+        check_size(shape, dtype, what)
+        try:
+            return loaded[key]
+        except damaged as exc:
+            raise ModelLoadError(f"cannot read {what}: {exc}") from None
+
     with loaded:
         keys = list(loaded.files)
         if not keys:
             raise ModelLoadError(f"{path} holds no array")
         tkey = "train" if "train" in keys else keys[0]
         vkey = next((k for k in ("validation", "valid", "val", "test") if k in keys), None)
-        arr = loaded[tkey]
+        arr = member(tkey)
         shape = arr.shape[1:] if arr.ndim == 3 else None
         if split == "test":
-            return rows(loaded[vkey] if vkey else arr), None, shape
+            return rows(member(vkey) if vkey else arr), None, shape
         if vkey:
-            return rows(arr), rows(loaded[vkey]), shape
+            return rows(arr, f"--data {path}[{tkey!r}]"), \
+                rows(member(vkey), f"--data {path}[{vkey!r}]"), shape
         data, val = split_off(rows(arr))
         return data, val, shape
 
@@ -212,7 +275,7 @@ def _check_train_args(args) -> None:
     if args.final_momentum is not None:
         check_probability("--final-momentum", args.final_momentum)
     check_float("--weight-decay", args.weight_decay, minimum=0)
-    check_float("--sigma", args.sigma, minimum=0, include_minimum=False)
+    check_float("--sigma", args.sigma, minimum=0, include_minimum=False, maximum=MAX_SIGMA)
     check_float("--val-fraction", args.val_fraction, minimum=0, maximum=1, include_maximum=False)
     _check_limit(args)
 
@@ -222,9 +285,10 @@ def _train(args) -> int:
     import io
     import json
     import sys
-    from pathlib import Path
 
-    from pgm.cli.options import seed_of, write_json
+    from pgm._config import check_allocation
+    from pgm.cli.options import check_output_folder, seed_of, write_json
+    from pgm.exceptions import ParameterError
     from pgm.files import atomic_write_text
     from pgm.models.rbm import RBM, BernoulliRBM, plot_training_curves
     from pgm.models.tiles import image_shape, save_tiles, tile_filters
@@ -232,23 +296,30 @@ def _train(args) -> int:
     _check_train_args(args)
     seed = seed_of(args)
     log = sys.stderr if args.json else sys.stdout
+    out = check_output_folder(args.out, "-o/--out")
     X, Xv, shape = load_data(args.data, binarize=args.binarize, limit=args.limit,
-                             val_fraction=args.val_fraction, seed=seed)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+                             val_fraction=args.val_fraction, seed=seed,
+                             memory_budget=args.memory_budget)
     ckpt = out / "checkpoint.npz"
-    if args.resume and not ckpt.exists():
-        print(f"pgm rbm train: no checkpoint in {out}; starting afresh", file=log)
     est = BernoulliRBM(n_components=args.hidden, learning_rate=args.lr, batch_size=args.batch_size,
                        n_iter=args.epochs, k=args.k, persistent=args.persistent,
                        momentum=args.momentum, final_momentum=args.final_momentum,
                        learning_rate_schedule=args.schedule, weight_decay=args.weight_decay, sigma=args.sigma,
                        random_state=seed, checkpoint=ckpt, resume=args.resume,
                        verbose=not args.quiet)
+    # refused over the budget before the output folder is created (fit checks it again)
+    check_allocation(est.training_bytes(*X.shape), f"training an RBM of {X.shape[1]} visible x "
+                     f"{args.hidden} hidden units", memory_budget=args.memory_budget)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ParameterError(f"-o/--out {args.out}: cannot create the folder: {exc}") from None
+    if args.resume and not ckpt.exists():
+        print(f"pgm rbm train: no checkpoint in {out}; starting afresh", file=log)
     print(f"training an RBM: {X.shape[1]} visible, {args.hidden} hidden, "
           f"{'PCD' if args.persistent else 'CD'}-{args.k}, {len(X)} rows"
           + (f", {len(Xv)} validation rows" if Xv is not None else ""), file=log)
-    est.fit(X, X_val=Xv)
+    est.fit(X, X_val=Xv, memory_budget=args.memory_budget)
     est.save(out / "model.npz")
     h = est.history_
     buf = io.StringIO()
@@ -291,9 +362,10 @@ def _train(args) -> int:
 def _score(args) -> int:
     import math
 
+    from pgm._config import check_allocation
     from pgm.cli.options import refuse_unused, seed_of, write_json
     from pgm.models.rbm import RBM
-    from pgm.models.rbm_likelihood import ais_betas, average_log_likelihood
+    from pgm.models.rbm_likelihood import ais_betas, ais_run_bytes, average_log_likelihood
     from pgm.validation import check_positive_int
 
     if args.method == "exact":
@@ -305,13 +377,19 @@ def _score(args) -> int:
     _check_limit(args)
     seed = seed_of(args)
     rbm = RBM.load(args.model)
-    X, _, _ = load_data(args.data, binarize=args.binarize, limit=args.limit, split=args.split)
+    X, _, _ = load_data(args.data, binarize=args.binarize, limit=args.limit, split=args.split,
+                        memory_budget=args.memory_budget)
     if args.method == "exact":
         est = average_log_likelihood(rbm, X, method="exact")
     else:
-        train, _, _ = load_data(args.data, binarize=args.binarize, split="train")
-        est = average_log_likelihood(rbm, X, method="ais", train_data=train, n_runs=args.runs,
-                                     betas=ais_betas(args.temperatures), seed=seed)
+        # the runs' memory before the data a second time and the temperatures
+        check_allocation(runs * ais_run_bytes(rbm.n_visible, rbm.n_hidden, rbm.dtype.itemsize),
+                         f"{runs} AIS runs", memory_budget=args.memory_budget)
+        train, _, _ = load_data(args.data, binarize=args.binarize, split="train",
+                                memory_budget=args.memory_budget)
+        est = average_log_likelihood(rbm, X, method="ais", train_data=train, n_runs=runs,
+                                     betas=ais_betas(args.temperatures), seed=seed,
+                                     memory_budget=args.memory_budget)
     res = {"ok": True, "model": str(args.model), "data": args.data, "split": args.split, "n": est.n,
            "method": est.method, "mean_log_likelihood": est.mean, "log_z": est.log_z,
            "log_z_std": est.log_z_std, "std_error": est.std_error,
@@ -333,7 +411,8 @@ def _score(args) -> int:
 def _sample(args) -> int:
     import time
 
-    from pgm.cli.options import seed_of, write_json
+    from pgm._config import check_allocation
+    from pgm.cli.options import check_output_path, seed_of, write_json
     from pgm.models.rbm import RBM
     from pgm.models.tiles import image_shape, save_tiles
     from pgm.validation import check_positive_int
@@ -341,10 +420,15 @@ def _sample(args) -> int:
     chains = check_positive_int("--chains", args.chains)
     steps = check_positive_int("--steps", args.steps)
     seed = seed_of(args)
+    check_output_path(args.out, "-o/--out")
     rbm = RBM.load(args.model)
     img = image_shape(rbm.n_visible, _shape(args.shape))
+    # the chains, then the tiled image (float64 and uint8 pixels with the borders)
+    check_allocation(chains * (rbm.chain_bytes + 16 * rbm.n_visible),
+                     f"{chains} chains and their tiled image", memory_budget=args.memory_budget)
     t0 = time.perf_counter()
-    v = rbm.sample(chains, steps, seed=seed, mean=not args.binary)
+    v = rbm.sample(chains, steps, seed=seed, mean=not args.binary,
+                   memory_budget=args.memory_budget)
     path = save_tiles(args.out, v.reshape(len(v), *img), scale=1 if img[0] >= 16 else 4)
     if args.json:
         write_json({"ok": True, "model": str(args.model), "out": str(path), "chains": chains,

@@ -10,6 +10,10 @@ JSON: ``{"ok", "model", "samples", "chains", "burn_in", "thin", "scan", "seed",
 "evidence": {X: state}, "marginals": {X: {state: p}}, "rhat", "ess", "max_rhat",
 "min_ess", "seconds"}``.
 
+``--memory-budget BYTES`` (default ``$PGM_MEMORY_BUDGET`` or 4 GiB) bounds the chains and
+the records: ``--samples`` x ``--chains`` x variables over it is refused (exit 2) before
+anything is allocated; records that would not fit are summarized in batches instead.
+
 Examples::
 
     pgm sample asia --samples 5000 --chains 4 --burn-in 500 --seed 1
@@ -23,6 +27,7 @@ import argparse
 from pgm.cli.options import (
     add_evidence_options,
     add_json_option,
+    add_memory_budget_option,
     add_model_argument,
     add_seed_option,
 )
@@ -52,6 +57,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     add_evidence_options(p)
     p.add_argument("--variables", nargs="+", default=None, metavar="X",
                    help="only report these variables (space- or comma-separated)")
+    add_memory_budget_option(p, "largest allocation allowed (chains x samples x variables "
+                                "of records)")
     add_json_option(p)
     p.set_defaults(run=run)
     return p
@@ -61,6 +68,9 @@ def run(args) -> int:
     """Run ``pgm sample``; returns the exit code (errors propagate as PGMError: exit 2)."""
     import time
 
+    import numpy as np
+
+    from pgm._config import memory_budget_bytes
     from pgm.cli.options import (
         collect_evidence,
         evidence_json,
@@ -68,10 +78,12 @@ def run(args) -> int:
         marginals_json,
         require_variables,
         seed_of,
+        split_names,
         write_json,
     )
+    from pgm.exceptions import ParameterError
     from pgm.inference.compiled import as_factor_graph, compile_model
-    from pgm.inference.gibbs import gibbs_sample
+    from pgm.inference.gibbs import gibbs_sample, record_bytes
     from pgm.validation import check_nonnegative_int, check_positive_int
 
     n_samples = check_positive_int("--samples", args.samples, minimum=4)
@@ -79,16 +91,23 @@ def run(args) -> int:
     burn_in = None if args.burn_in is None else check_nonnegative_int("--burn-in", args.burn_in)
     thin = check_positive_int("--thin", args.thin)
     seed = seed_of(args)
+    if args.variables is not None and not split_names(args.variables):
+        raise ParameterError(f"--variables names no variable (got {' '.join(args.variables)!r})")
     model = load_model(args.model)
     ev, source = collect_evidence(model, args, command="sample")
     fg = as_factor_graph(model)
     show = require_variables(model, args.variables) if args.variables else list(fg.variables)
     t0 = time.perf_counter()
     cm = compile_model(fg)
-    # keep the samples (Geyer ESS) unless they would be big; else batch-means diagnostics
-    small = n_samples * chains * cm.n_variables <= 2 * 10**8
+    # keep the samples (Geyer ESS) unless they would be big or over the memory budget;
+    # else batch-means diagnostics
+    kmax = int(cm.cardinalities.max()) if cm.n_variables else 1
+    small = n_samples * chains * cm.n_variables <= 2 * 10**8 and record_bytes(
+        chains, n_samples, cm.n_variables, kmax, np.dtype(cm.state_dtype).itemsize,
+        True) <= memory_budget_bytes(args.memory_budget)
     res = gibbs_sample(cm, n_samples, chains=chains, burn_in=burn_in, thin=thin,
-                       scan=args.scan, evidence=ev, seed=seed, return_samples=small)
+                       scan=args.scan, evidence=ev, seed=seed, return_samples=small,
+                       memory_budget=args.memory_budget)
     seconds = time.perf_counter() - t0
     out = {
         "ok": True, "model": str(args.model),

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pgm.exceptions import PGMError
+from pgm.exceptions import ParameterError, PGMError
+from pgm.validation import check_float, check_nonnegative_int
 
 __all__ = ["DigitSplit", "digits_split", "binarize", "SPLIT_SEED", "PER_CLASS"]
 
@@ -54,12 +55,37 @@ def binarize(X, threshold: float = 0.5) -> np.ndarray:
     ``[0, 1]`` (grey levels ``k / 255``) no pixel equals ``0.5``, so ``>`` and ``>=``
     give the same digits at the default threshold.
 
+    ``X`` must be real numbers (a bool array is taken as 0/1); NaN and infinite entries
+    are refused (:class:`~pgm.exceptions.ParameterError` naming the first one) rather
+    than binarized to ``0`` or ``1``, and so are strings, complex numbers and ragged rows.
+
     Examples
     --------
     >>> binarize([[0.1, 0.6, 0.7]], threshold=0.6).tolist()
     [[0.0, 0.0, 1.0]]
+    >>> binarize([[0.1, float("nan")]])       # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pgm.exceptions.ParameterError: cannot binarize a non-finite value nan (at index (0, 1)); ...
     """
-    return (np.asarray(X) > threshold).astype(np.float32)
+    threshold = check_float("threshold", threshold)
+    try:
+        A = np.asarray(X)
+        if A.dtype.kind == "O":
+            A = np.asarray(X, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"cannot binarize {type(X).__name__}: not a numeric array ({exc})") \
+            from None
+    if A.dtype.kind not in "biuf":
+        raise ParameterError(f"cannot binarize an array of dtype {A.dtype}; it must hold real "
+                             "numbers")
+    if A.dtype.kind == "f":
+        bad = ~np.isfinite(A)
+        if bad.any():
+            at = tuple(int(i) for i in np.argwhere(bad)[0])
+            raise ParameterError(f"cannot binarize a non-finite value {float(A[at])} (at index "
+                                 f"{at}); clean or impute the data first")
+    return (A > threshold).astype(np.float32)
 
 
 def _draw(labels: np.ndarray, counts: tuple[int, ...], rng: np.random.Generator
@@ -97,6 +123,14 @@ def digits_split(data_dir: str | os.PathLike | None = None, *, seed: int = SPLIT
     """
     from pgm.datasets.mnist import load_mnist
 
+    seed = check_nonnegative_int("seed", seed)
+    try:
+        counts = None if isinstance(per_class, (str, bytes, dict)) else tuple(per_class)
+    except TypeError:
+        counts = None
+    if counts is None or len(counts) != 3:
+        raise ParameterError(f"per_class must be three counts (train, val, test), got {per_class!r}")
+    per_class = tuple(check_nonnegative_int(f"per_class[{i}]", c) for i, c in enumerate(counts))
     tr_img, tr_lab = load_mnist("train", data_dir)
     te_img, te_lab = load_mnist("test", data_dir)
     rng = np.random.default_rng([int(seed), 5])

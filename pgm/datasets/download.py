@@ -29,7 +29,9 @@ import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from pgm.exceptions import PGMError
+from pgm.datasets.paths import check_path
+from pgm.exceptions import ParameterError, PGMError
+from pgm.validation import check_float, check_positive_int
 
 __all__ = [
     "ChecksumError",
@@ -81,7 +83,9 @@ def sha256_of(path: str | os.PathLike, *, decompress: bool | None = None) -> str
     >>> sha256_of(p)[:16]
     'ba7816bf8f01cfea'
     """
-    path = Path(path)
+    path = check_path("path", path)
+    if decompress is not None and not isinstance(decompress, bool):
+        raise ParameterError(f"decompress must be True, False or None, got {decompress!r}")
     if decompress is None:
         decompress = path.name.endswith(".gz")
     h = hashlib.sha256()
@@ -91,7 +95,31 @@ def sha256_of(path: str | os.PathLike, *, decompress: bool | None = None) -> str
                 h.update(block)
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
         raise ChecksumError(f"{path} is not a valid gzip file: {exc}") from None
+    except OSError as exc:
+        raise DownloadError(f"cannot read {path}: {exc.strerror or exc}") from None
     return h.hexdigest()
+
+
+def _url_list(name: str, urls) -> list[str]:
+    url_list = [urls] if isinstance(urls, str) else None
+    if url_list is None:
+        try:
+            url_list = None if isinstance(urls, (bytes, dict)) else list(urls)
+        except TypeError:
+            url_list = None
+        if url_list is None:
+            raise ParameterError(f"{name} must be a URL or a sequence of URLs, got {urls!r}")
+    for u in url_list:
+        if not isinstance(u, str):
+            raise ParameterError(f"{name} must be URLs (strings), got {u!r}")
+    return url_list
+
+
+def _check_sha256(value) -> str:
+    if not isinstance(value, str) or len(value) != 64 \
+            or any(c not in "0123456789abcdef" for c in value.lower()):
+        raise ParameterError(f"sha256 must be 64 hexadecimal digits, got {value!r}")
+    return value.lower()
 
 
 def _fetch(url: str, dest_dir: Path, name: str, timeout: float, max_bytes: int) -> Path:
@@ -149,11 +177,15 @@ def download_file(urls: str | Sequence[str], dest: str | os.PathLike, sha256: st
     ...
     pgm.datasets.download.DownloadError: no URL to download /tmp/x.gz from
     """
-    dest = Path(dest)
-    url_list = [urls] if isinstance(urls, str) else list(urls)
+    dest = check_path("dest", dest)
+    url_list = _url_list("urls", urls)
+    want = _check_sha256(sha256)
+    if decompress is not None and not isinstance(decompress, bool):
+        raise ParameterError(f"decompress must be True, False or None, got {decompress!r}")
+    timeout = check_float("timeout", timeout, minimum=0, include_minimum=False)
+    max_bytes = check_positive_int("max_bytes", max_bytes)
     if not url_list:
         raise DownloadError(f"no URL to download {dest} from")
-    want = sha256.lower()
     dest.parent.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []
     mismatch = False
@@ -215,13 +247,23 @@ def ensure_mnist(data_dir: str | os.PathLike | None = None, *,
 
         folder = root() / "mnist"
     else:
-        folder = Path(data_dir)
+        folder = check_path("data_dir", data_dir)
+    if checksums is not None and not isinstance(checksums, Mapping):
+        raise ParameterError(f"checksums must be a mapping {{file name: sha256}}, got "
+                             f"{type(checksums).__name__}")
     sums = dict(MNIST_SHA256 if checksums is None else checksums)
+    for name, digest in sums.items():
+        if not isinstance(name, str) or not name or "/" in name or name in (".", ".."):
+            raise ParameterError(f"checksums names a bad file name {name!r}")
+        _check_sha256(digest)
+    if not isinstance(verify_existing, bool):
+        raise ParameterError(f"verify_existing must be True or False, got {verify_existing!r}")
+    timeout = check_float("timeout", timeout, minimum=0, include_minimum=False)
     if base_url is None:
         env = os.environ.get("PGM_MNIST_URL")
         bases = [env] if env else list(MNIST_URLS)
     else:
-        bases = [base_url] if isinstance(base_url, str) else list(base_url)
+        bases = _url_list("base_url", base_url)
     bases = [b if b.endswith("/") else b + "/" for b in bases]
     for name, digest in sums.items():
         path = folder / name

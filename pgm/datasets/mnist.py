@@ -13,13 +13,17 @@ dimension, then the data in C order.
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import struct
 from pathlib import Path
 
 import numpy as np
 
-from pgm.exceptions import ModelLoadError, PGMError
+from pgm._config import check_allocation
+from pgm.datasets.paths import check_path
+from pgm.exceptions import ModelLoadError, ParameterError
+from pgm.validation import check_nonnegative_int
 
 __all__ = ["MNIST_FILES", "load_mnist", "read_idx"]
 
@@ -60,6 +64,8 @@ def read_idx(path: str | os.PathLike, *, expected_ndim: int | None = None,
     ModelLoadError
         Missing or unreadable file, a bad magic number, an unknown element type, or
         fewer data bytes than the header announces.
+    MemoryBudgetError
+        The header announces more data than the memory budget allows.
 
     Examples
     --------
@@ -70,7 +76,11 @@ def read_idx(path: str | os.PathLike, *, expected_ndim: int | None = None,
     >>> read_idx(p).tolist()
     [7, 8, 9]
     """
-    path = Path(path)
+    path = check_path("path", path)
+    if expected_ndim is not None:
+        expected_ndim = check_nonnegative_int("expected_ndim", expected_ndim)
+    if limit is not None:
+        limit = check_nonnegative_int("limit", limit)
     if not path.exists():
         raise ModelLoadError(f"IDX file {path} not found")
     try:
@@ -94,12 +104,18 @@ def read_idx(path: str | os.PathLike, *, expected_ndim: int | None = None,
                 raise ModelLoadError(f"{path}: truncated IDX header")
             dims = list(struct.unpack(f">{ndim}I", dims_raw))
             if limit is not None:
-                if limit < 0:
-                    raise PGMError(f"limit must be >= 0, got {limit}")
-                dims[0] = min(dims[0], int(limit))
+                dims[0] = min(dims[0], limit)
             dtype = np.dtype(_IDX_TYPES[dtype_code])
-            need = int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
-            data = fh.read(need)
+            need = math.prod(dims) * dtype.itemsize
+            check_allocation(need, f"{path}: IDX data of shape {tuple(dims)}")
+            chunks, got = [], 0
+            while got < need:  # in blocks: a damaged header announcing 2**64 bytes reads no more
+                block = fh.read(min(need - got, 1 << 24))  # than the file holds
+                if not block:
+                    break
+                chunks.append(block)
+                got += len(block)
+            data = b"".join(chunks)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise ModelLoadError(f"cannot read IDX file {path}: {exc}") from None
     if len(data) != need:
@@ -140,8 +156,8 @@ def load_mnist(kind: str = "train", data_dir: str | os.PathLike | None = None, *
         Missing files (the message names the path and ``PGM_DATA_DIR``), a bad magic
         number (2051 for images, 2049 for labels), a wrong image size, truncated
         data, or images and labels of different counts.
-    PGMError
-        An unknown ``kind``.
+    ParameterError
+        An unknown ``kind``, a ``data_dir`` that is not a path, a negative ``limit``.
 
     Examples
     --------
@@ -149,8 +165,14 @@ def load_mnist(kind: str = "train", data_dir: str | os.PathLike | None = None, *
     >>> images.shape, images.dtype, labels.tolist()    # doctest: +SKIP
     ((5, 28, 28), dtype('uint8'), [7, 2, 1, 0, 4])
     """
-    if kind not in MNIST_FILES:
-        raise PGMError(f"kind must be 'train' or 'test', got {kind!r}")
+    if not isinstance(kind, str) or kind not in MNIST_FILES:
+        raise ParameterError(f"kind must be 'train' or 'test', got {kind!r}")
+    if data_dir is not None:
+        data_dir = check_path("data_dir", data_dir)
+    if limit is not None:
+        limit = check_nonnegative_int("limit", limit)
+    if not isinstance(download, (bool, np.bool_)):
+        raise ParameterError(f"download must be True or False, got {download!r}")
     img_name, lab_name = MNIST_FILES[kind]
     if download:
         from pgm.datasets.download import ensure_mnist

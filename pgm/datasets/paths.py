@@ -10,9 +10,25 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pgm.exceptions import ModelLoadError
+from pgm.exceptions import ModelLoadError, ParameterError
 
-__all__ = ["data_dir", "data_path"]
+__all__ = ["data_dir", "data_path", "check_path"]
+
+
+def check_path(name: str, value) -> Path:
+    """``value`` (a string or path-like) as a :class:`~pathlib.Path`; :class:`ParameterError` else.
+
+    Examples
+    --------
+    >>> check_path("data_dir", "mnist")
+    PosixPath('mnist')
+    """
+    if isinstance(value, (str, os.PathLike)):
+        try:
+            return Path(value)
+        except TypeError:  # a PathLike whose __fspath__ gives no str
+            pass
+    raise ParameterError(f"{name} must be a path (a string or os.PathLike), got {value!r}")
 
 
 def data_dir() -> Path:
@@ -26,6 +42,8 @@ def data_path(*parts: str) -> Path:
 
     Raises :class:`ModelLoadError` naming the path and ``PGM_DATA_DIR`` when it is missing.
     """
+    for part in parts:
+        check_path("a data path part", part)
     p = data_dir().joinpath(*parts)
     if not p.exists():
         raise ModelLoadError(

@@ -30,7 +30,10 @@ __all__ = ["load_model", "load_python_model", *bif.__all__, *uai.__all__]
 
 
 def load_python_model(path: str | os.PathLike, name: str = "model"):
-    """Run a Python file and return its module-level ``model`` object."""
+    """Run a Python file and return its module-level ``model`` object.
+
+    A file that raises, calls ``sys.exit``, or defines no BayesianNetwork or FactorGraph
+    ``name`` raises :class:`~pgm.exceptions.ModelLoadError`."""
     from pgm.bayesian_network import BayesianNetwork
     from pgm.factor_graph import FactorGraph
 
@@ -39,6 +42,10 @@ def load_python_model(path: str | os.PathLike, name: str = "model"):
         raise ModelLoadError(f"{path}: no such file")
     try:
         namespace = runpy.run_path(str(path))
+    except SystemExit as exc:  # a model file that exits is a load error, not pgm's exit
+        call = "sys.exit()" if exc.code is None else f"sys.exit({exc.code!r})"
+        raise ModelLoadError(f"{path}: the file called {call} instead of defining "
+                             f"{name!r}") from None
     except Exception as exc:  # the user's file failed: say where
         raise ModelLoadError(f"{path}: running the file failed: {type(exc).__name__}: {exc}") from exc
     if name not in namespace:
@@ -51,13 +58,15 @@ def load_python_model(path: str | os.PathLike, name: str = "model"):
     return model
 
 
-def load_model(path: str | os.PathLike):
+def load_model(path: str | os.PathLike, *, memory_budget: int | None = None):
     """Load a model from a file, choosing the reader by its extension.
 
     ``.py`` (a file defining ``model``), ``.bif``/``.bif.gz`` (a BayesianNetwork) and
     ``.uai``/``.uai.gz`` (a FactorGraph, or a BayesianNetwork for ``BAYES`` files).
     A missing file or an unknown extension raises :class:`ModelLoadError`; a
-    malformed BIF or UAI file raises :class:`~pgm.exceptions.ParseError`.
+    malformed BIF or UAI file raises :class:`~pgm.exceptions.ParseError`; a table larger
+    than ``memory_budget`` (bytes; default ``$PGM_MEMORY_BUDGET`` or 4 GiB) raises
+    :class:`~pgm.exceptions.MemoryBudgetError` before it is allocated.
 
     Examples
     --------
@@ -75,6 +84,6 @@ def load_model(path: str | os.PathLike):
         if name.endswith(ext):
             if not p.is_file():
                 raise ModelLoadError(f"{p}: no such file")
-            return reader(p)
+            return reader(p, memory_budget=memory_budget)
     raise ModelLoadError(f"{p}: unknown model format {suffixes or '(no extension)'!r}; "
                          "expected .py (defining `model`), .bif, .bif.gz, .uai or .uai.gz")

@@ -30,56 +30,108 @@ commas or ``|`` are accepted.  Files ending in ``.gz`` (or starting with the gzi
 magic bytes) are decompressed.
 
 The reader is one regular-expression pass over the text (a run of numbers is a
-single token, converted with NumPy per block) followed by a small recursive-descent
-parser; a malformed file raises :class:`~pgm.exceptions.ParseError` naming the line
-and token.
+single token) followed by a small recursive-descent parser; a malformed file raises
+:class:`~pgm.exceptions.ParseError` naming the line and token.  Tokenizing takes time
+linear in the text on every input (no pattern backtracks over what it has read), and
+memory is a small multiple of the file: tokens are kept as spans of the text, and a
+table's numbers are converted by NumPy a piece at a time, straight from the text.
+Numbers are ASCII decimals only (``0.5``, ``1e-3``; not ``1_0``, ``nan`` or non-ASCII
+digits).  Every table is checked against the memory budget before it is allocated.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 import os
 import re
+from array import array
 from collections.abc import Hashable
 
 import numpy as np
 
-from pgm.exceptions import ModelError, ParseError
-from pgm.io.text import read_source, write_source
+from pgm._config import check_allocation, memory_budget_bytes
+from pgm.exceptions import MemoryBudgetError, ModelError, ParseError
+from pgm.io.text import NUMBER, read_floats, read_source, write_source
 
 __all__ = ["read_bif", "write_bif", "format_bif"]
 
 # ----------------------------------------------------------------- tokenizer
-_NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+# Every quantifier below is possessive or unambiguous, so that a failed alternative
+# costs at most one scan of what it tried: tokenizing is linear in the input on every
+# input (a long run of digits followed by a letter used to backtrack quadratically).
+_NUM = NUMBER  # ASCII decimal syntax only: no "1_0", "nan" or non-ASCII digits
 _DELIM = r"[\s,;{}()\[\]|]"
-_NUMS = rf"{_NUM}(?:(?:\s*,\s*|\s+){_NUM})*(?={_DELIM}|//|/\*|\Z)"
+_NUM_END = rf"(?={_DELIM}|//|/\*|\Z)"
+_NUMS = rf"{_NUM}{_NUM_END}(?:(?:\s*+,\s*+|\s++){_NUM}{_NUM_END})*+"
 _TOKEN_RE = re.compile(
-    r"(?:\s+|//[^\n]*|/\*.*?\*/)*"  # skipped: whitespace and comments
+    r"(?:\s++|//[^\n]*+|/\*.*?\*/)*+"  # skipped: whitespace and comments
     r"(?:"
     rf"(?P<nums>{_NUMS})"  # a run of numbers
     # fast path: a whole conditional row "(s1, s2) p1, p2;" without comments or quotes
-    rf"|(?P<row>\([^()\"/;{{}}\[\]|]*\)\s*{_NUMS}\s*;)"
-    r'|(?P<str>"(?:[^"\\\n]|\\.)*")'
+    rf"|(?P<row>\([^()\"/;{{}}\[\]|]*+\)\s*+{_NUMS}\s*+;)"
+    r'|(?P<str>"(?:[^"\\\n]++|\\.)*+")'
     r"|(?P<punct>[,;{}()\[\]|])"
-    r'|(?P<word>(?:[^\s,;{}()\[\]|"/]|/(?![/*]))+)'
+    r'|(?P<word>(?:[^\s,;{}()\[\]|"/]++|/(?![/*]))++)'
     r"|(?P<bad>\S)"
     r"|(?P<end>\Z))",  # so that trailing comments are never re-read as tokens
     re.S,
 )
 _END = "end"
+_KINDS = ("nums", "row", "str", "punct", "word", "bad", _END)
+_KIND_CODE = {k: i for i, k in enumerate(_KINDS)}
 _SAFE_NAME_RE = re.compile(r'(?:[^\s,;{}()\[\]|"/]|/(?![/*]))+')
 _NUM_RE = re.compile(_NUM)
+_COUNT_RE = re.compile(r"[0-9]+")
 
 
-def _tokenize(text: str) -> list[tuple[str, str, int]]:
-    toks = [(m.lastgroup, m.group(m.lastgroup), m.start(m.lastgroup))
-            for m in _TOKEN_RE.finditer(text)]
-    # the pattern ends with an empty "end" match (two when comments end the text)
-    while len(toks) > 1 and toks[-2][0] == _END:
-        toks.pop()
-    if not toks or toks[-1][0] != _END:  # pragma: no cover
-        toks.append((_END, "", len(text)))
-    return toks  # type: ignore[return-value]
+class _Tokens:
+    """The tokens of a text, stored compactly (a kind code and a span per token, about
+    17 bytes each) and sliced out of the text only when asked for.
+
+    ``toks[i]`` is ``(kind, text, start)``; tokenizing stops after the first ``bad``
+    token (the parser stops there too), then comes one ``end`` token.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.kinds = bytearray()
+        self.starts = array("q")
+        self.ends = array("q")
+        kinds, starts, ends = self.kinds, self.starts, self.ends
+        code = _KIND_CODE
+        bad = code["bad"]
+        for m in _TOKEN_RE.finditer(text):
+            g = m.lastgroup
+            k = code[g]
+            if k == code[_END]:
+                break
+            kinds.append(k)
+            s, e = m.span(g)
+            starts.append(s)
+            ends.append(e)
+            if k == bad:
+                break
+        kinds.append(code[_END])
+        starts.append(len(text))
+        ends.append(len(text))
+
+    def __len__(self) -> int:
+        return len(self.kinds)
+
+    def __getitem__(self, i: int) -> tuple[str, str, int]:
+        s = self.starts[i]
+        return _KINDS[self.kinds[i]], self.text[s:self.ends[i]], s
+
+    def kind(self, i: int) -> str:
+        return _KINDS[self.kinds[i]]
+
+    def span(self, i: int) -> tuple[int, int]:
+        return self.starts[i], self.ends[i]
+
+
+def _tokenize(text: str) -> _Tokens:
+    return _Tokens(text)
 
 
 def _unquote(s: str) -> str:
@@ -88,9 +140,10 @@ def _unquote(s: str) -> str:
 
 # -------------------------------------------------------------------- parser
 class _Parser:
-    def __init__(self, text: str, path: str | None) -> None:
+    def __init__(self, text: str, path: str | None, memory_budget: int | None = None) -> None:
         self.text = text
         self.path = path
+        self.memory_budget = memory_budget
         self.toks = _tokenize(text)
         self.i = 0
 
@@ -98,7 +151,23 @@ class _Parser:
     def line_of(self, pos: int) -> int:
         return self.text.count("\n", 0, pos) + 1
 
-    def error(self, message: str, tok_index: int | None = None) -> ParseError:
+    def check_table(self, n_bytes: int, child: str, tok_index: int, card: int,
+                    nrows: int) -> None:
+        """Refuse, before it is allocated, a table of ``child`` over the memory budget
+        (naming the file, line and variable); the line is only looked up then."""
+        if n_bytes > memory_budget_bytes(self.memory_budget):
+            pos = self.toks.span(min(tok_index, len(self.toks) - 1))[0]
+            check_allocation(
+                n_bytes, f"{self.path or 'BIF text'}: line {self.line_of(pos)}: the table of "
+                f"variable {child!r} ({card} states x {nrows} parent assignments)",
+                memory_budget=self.memory_budget)
+
+    def error(self, message: str, tok_index: int | None = None, *,
+              at: tuple[int, str] | None = None) -> ParseError:
+        """A ParseError at token ``tok_index`` (default: the current one), or ``at`` a
+        ``(position, text)`` inside a token (one number of a long run)."""
+        if at is not None:
+            return ParseError(message, path=self.path, line=self.line_of(at[0]), token=at[1])
         k = self.i if tok_index is None else tok_index
         kind, text, pos = self.toks[min(k, len(self.toks) - 1)]
         if kind == "bad" and text == "/" and self.text.startswith("/*", pos):
@@ -185,19 +254,20 @@ class _Parser:
             raise self.error(f"expected a {what} name", start)
         return " ".join(_strip_mark(a) for a in atoms)
 
-    def numbers(self) -> tuple[list[str], int]:
-        """Number tokens (commas allowed between them) up to ``;``; returns texts and start."""
+    def numbers(self) -> tuple[list[tuple[int, int]], int]:
+        """Number tokens (commas allowed between them) up to ``;``: their spans in the
+        text (never sliced out: a table can be megabytes long) and the first token."""
         start = self.i
-        texts: list[str] = []
+        spans: list[tuple[int, int]] = []
+        toks, text = self.toks, self.text
         while True:
-            kind, t, _ = self.toks[self.i]
+            kind = toks.kind(self.i)
             if kind == "nums":
-                texts.append(t)
-            elif kind == "punct" and t == ",":
-                pass
-            elif kind == "punct" and t == ";":
-                self.i += 1
-                return texts, start
+                spans.append(toks.span(self.i))
+            elif kind == "punct" and text[toks.span(self.i)[0]] in ",;":
+                if text[toks.span(self.i)[0]] == ";":
+                    self.i += 1
+                    return spans, start
             else:
                 raise self.error("expected a probability (a number) or ';'")
             self.i += 1
@@ -278,8 +348,10 @@ class _Parser:
             self.i += 1
             self.expect("[")
             kind, t, _ = self.peek()
-            if kind != "nums" or not t.isdigit():
+            if kind != "nums" or not _COUNT_RE.fullmatch(t):
                 raise self.error(f"expected the number of states of {vname!r}")
+            if len(t) > 18:  # int() refuses over 4300 digits; no list of states is that long
+                raise self.error(f"variable {vname!r}: too many states")
             n = int(t)
             count_tok = self.i
             self.i += 1
@@ -292,8 +364,9 @@ class _Parser:
             if n < 1:
                 raise self.error(f"variable {vname!r} has {n} states", count_tok)
             if len(states) != n:
+                shown = states if len(states) <= 10 else [*states[:10], "..."]
                 raise self.error(
-                    f"variable {vname!r} declares {n} states but lists {len(states)}: {states}",
+                    f"variable {vname!r} declares {n} states but lists {len(states)}: {shown}",
                     start)
             if len(set(states)) != n:
                 dup = next(s for s in states if states.count(s) > 1)
@@ -334,61 +407,66 @@ class _Parser:
             raise self.error(f"probability header of {child!r} repeats a variable", head)
         card = len(variables[child])
         pcards = [len(variables[p]) for p in parents]
-        nrows = int(np.prod(pcards, dtype=np.int64))
+        nrows = math.prod(pcards)  # Python ints: 64 binary parents must not wrap around
         index = [{s: j for j, s in enumerate(variables[p])} for p in parents]
-        strides = [int(np.prod(pcards[j + 1:], dtype=np.int64)) for j in range(len(parents))]
+        strides = [math.prod(pcards[j + 1:]) for j in range(len(parents))]
         self.expect("{")
         table: np.ndarray | None = None
         default: np.ndarray | None = None
-        rows: list[int] = []
-        row_tok: list[int] = []
-        row_texts: list[str] = []
+        # flat parent assignment of each row (Python ints past int64: such a table is
+        # never allocated, but its rows still get their errors)
+        rows: array | list[int] = array("q") if nrows < 2**63 else []
+        row_tok = array("q")  # its token
+        row_spans = _Spans()  # where the rows' numbers are in the text
         while not self.at("}"):
             kind, t, _ = self.peek()
             if kind == "word" and t == "property":
                 self.skip_statement()
             elif kind == "word" and t in ("table", "default"):
                 self.i += 1
-                texts, start = self.numbers()
-                vals = self.floats(texts, start)
-                if t == "table":
-                    if table is not None:
-                        raise self.error(f"variable {child!r} has two 'table' entries", start - 1)
-                    if vals.size != nrows * card:
+                spans, start = self.numbers()
+                if t == "table" and table is not None:
+                    raise self.error(f"variable {child!r} has two 'table' entries", start - 1)
+                if t == "default" and default is not None:
+                    raise self.error(f"variable {child!r} has two 'default' entries", start - 1)
+                expected = nrows * card if t == "table" else card
+                if expected <= _room(spans):  # else: too few numbers, said below
+                    self.check_table(8 * expected, child, start - 1, card, nrows)
+                vals, n = read_floats(self.text, spans, expected)
+                if vals is None:
+                    if t == "table":
                         raise self.error(
-                            f"table of {child!r} has {vals.size} probabilities, expected "
+                            f"table of {child!r} has {n} probabilities, expected "
                             f"{nrows * card} ({card} states x {nrows} parent assignments)",
                             start - 1)
+                    raise self.error(
+                        f"default of {child!r} has {n} probabilities, expected {card}", start - 1)
+                self.check_negative(vals, spans)
+                if t == "table":
                     # child slowest, then parents (last fastest) -> parents first, child last
                     table = np.moveaxis(vals.reshape(card, *pcards), 0, -1)
                 else:
-                    if default is not None:
-                        raise self.error(f"variable {child!r} has two 'default' entries",
-                                         start - 1)
-                    if vals.size != card:
-                        raise self.error(
-                            f"default of {child!r} has {vals.size} probabilities, "
-                            f"expected {card}", start - 1)
                     default = vals
             elif kind == "row" or (kind == "punct" and t == "("):
                 start = self.i
                 if kind == "row":  # "(s1, s2) p1, p2;" in one token
-                    inner, rest = t[1:].split(")", 1)
+                    close = t.index(")")
+                    inner = t[1:close]
                     if "," in inner:
                         states = [" ".join(x.split()) for x in inner.split(",")]
                         if "" in states:
                             raise self.error("empty name in a comma-separated list", start)
                     else:
                         states = inner.split()
-                    joined = rest.strip()[:-1]
+                    pos = self.toks.span(start)[0]
+                    spans = [(pos + close + 1, pos + len(t) - 1)]  # between ")" and ";"
                     self.i += 1
                 else:
                     self.i += 1
                     atoms = self.name_atoms(")")
                     self.expect(")")
                     states = self.split_names(atoms, start) if atoms else []
-                    texts, _ = self.numbers()
-                    joined = " ".join(texts)
+                    spans, _ = self.numbers()
                 if len(states) != len(parents):
                     raise self.error(
                         f"row of {child!r} names {len(states)} parent states, expected "
@@ -401,14 +479,14 @@ class _Parser:
                         raise self.error(
                             f"unknown state {s!r} of parent {parents[j]!r} in a row of "
                             f"{child!r}; its states are {variables[parents[j]]}", start) from None
-                n = len(joined.replace(",", " ").split())
+                n = sum(len(self.text[a:b].replace(",", " ").split()) for a, b in spans)
                 if n != card:
                     raise self.error(
                         f"row ({', '.join(states)}) of {child!r} has {n} probabilities, "
                         f"expected {card}", start)
                 rows.append(flat)
                 row_tok.append(start)
-                row_texts.append(joined)
+                row_spans.extend(spans)
             else:
                 raise self.error(
                     f"expected 'table', 'default', '(' or '}}' in the probability block of {child!r}")
@@ -418,45 +496,85 @@ class _Parser:
                 raise self.error(
                     f"probability block of {child!r} mixes 'table' with rows or 'default'", head)
             return child, parents, table, head
-        values = np.empty((nrows, card))
-        filled = np.zeros(nrows, dtype=bool)
-        if rows:
-            flat = np.asarray(rows, dtype=np.int64)
-            if len(np.unique(flat)) != len(rows):
-                seen: set[int] = set()
-                for r, tk in zip(rows, row_tok):
-                    if r in seen:
-                        raise self.error(f"row of {child!r} repeats a parent assignment", tk)
-                    seen.add(r)
-            vals = self.floats(row_texts, row_tok[0]).reshape(len(rows), card)
-            values[flat] = vals
+        if isinstance(rows, list):
+            seen: set[int] = set()
+            for r, tk in zip(rows, row_tok):
+                if r in seen:
+                    raise self.error(f"row of {child!r} repeats a parent assignment", tk)
+                seen.add(r)
+            missing = next(r for r in itertools.count() if r not in seen)
+            flat = None
+        else:
+            flat = np.frombuffer(rows, dtype=np.int64) if rows else np.zeros(0, dtype=np.int64)
+            order = np.argsort(flat, kind="stable")
+            dup = np.flatnonzero(flat[order][1:] == flat[order][:-1])
+            if dup.size:  # the first row (in file order) that repeats an earlier one
+                j = int(order[dup + 1].min())
+                raise self.error(f"row of {child!r} repeats a parent assignment", row_tok[j])
+            # the first parent assignment without a row, found without a table of nrows
+            srt = flat[order]
+            gaps = np.flatnonzero(srt != np.arange(srt.size))
+            missing = int(gaps[0]) if gaps.size else srt.size
+        if len(rows) < nrows and default is None:
+            idx = []
+            for c in reversed(pcards):
+                missing, r = divmod(missing, c)
+                idx.append(r)
+            desc = ", ".join(f"{p}={variables[p][i]}" for p, i in zip(parents, reversed(idx)))
+            raise self.error(
+                f"probability block of {child!r} has no row for ({desc}) and no 'default'",
+                head)
+        self.check_table(8 * nrows * card + nrows, child, head, card, nrows)
+        try:
+            values = np.empty((nrows, card))
+        except (MemoryError, ValueError):  # within the budget, but more than there is
+            raise MemoryBudgetError(
+                f"{self.path or 'BIF text'}: line {self.line_of(self.toks.span(head)[0])}: "
+                f"cannot allocate the table of variable {child!r} ({card} states x {nrows} "
+                "parent assignments)") from None
+        if len(rows) < nrows:
+            filled = np.zeros(nrows, dtype=bool)
             filled[flat] = True
-        if not filled.all():
-            if default is None:
-                missing = int(np.flatnonzero(~filled)[0])
-                idx = np.unravel_index(missing, pcards) if pcards else ()
-                desc = ", ".join(f"{p}={variables[p][i]}" for p, i in zip(parents, idx))
-                raise self.error(
-                    f"probability block of {child!r} has no row for ({desc}) and no 'default'",
-                    head)
             values[~filled] = default
+        if rows:
+            vals, _ = read_floats(self.text, row_spans, len(rows) * card)
+            self.check_negative(vals, row_spans)
+            values[flat] = vals.reshape(len(rows), card)
         return child, parents, values.reshape(*pcards, card), head
 
-    def floats(self, texts: list[str], start: int) -> np.ndarray:
-        joined = " ".join(texts).replace(",", " ")
-        vals = np.array(joined.split(), dtype=float)
-        if vals.size and vals.min() < 0:
-            # find the row token holding the negative number, for the message
-            k = start
-            while k < len(self.toks) and not (self.toks[k][0] == "nums" and "-" in
-                                              _strip_exponents(self.toks[k][1])):
-                k += 1
-            raise self.error(f"negative probability {float(vals.min())!r}", k)
-        return vals
+    def check_negative(self, vals: np.ndarray, spans: list[tuple[int, int]]) -> None:
+        """Refuse a negative probability, naming the number and its line."""
+        if not (vals.size and vals.min() < 0):
+            return
+        j = int(np.flatnonzero(vals < 0)[0])
+        for a, b in spans:  # find the j-th number of the spans
+            for m in _NUM_RE.finditer(self.text, a, b):
+                if j == 0:
+                    raise self.error(f"negative probability {float(vals.min())!r}",
+                                     at=(m.start(), m.group()))
+                j -= 1
+        raise self.error(f"negative probability {float(vals.min())!r}")  # pragma: no cover
 
 
-def _strip_exponents(s: str) -> str:
-    return re.sub(r"[eE][-+]?\d+", "", s)
+class _Spans:
+    """``(start, end)`` pairs kept in one flat integer array (16 bytes a pair)."""
+
+    def __init__(self) -> None:
+        self.flat = array("q")
+
+    def extend(self, spans) -> None:
+        for a, b in spans:
+            self.flat.append(a)
+            self.flat.append(b)
+
+    def __iter__(self):
+        f = self.flat
+        return zip(f[0::2], f[1::2])
+
+
+def _room(spans) -> int:
+    """The most numbers that ``spans`` can hold: each takes a character and a separator."""
+    return sum((e - s + 1) // 2 for s, e in spans)
 
 
 def _strip_mark(a: str) -> str:
@@ -464,7 +582,7 @@ def _strip_mark(a: str) -> str:
 
 
 # -------------------------------------------------------------------- public
-def read_bif(path_or_text: str | os.PathLike):
+def read_bif(path_or_text: str | os.PathLike, *, memory_budget: int | None = None):
     """Read a Bayesian network from a BIF file (``.bif`` or ``.bif.gz``) or BIF text.
 
     Parameters
@@ -486,6 +604,10 @@ def read_bif(path_or_text: str | os.PathLike):
         duplicated variable, a missing probability block or row, a negative number.
     ModelLoadError
         If the file does not exist.
+    MemoryBudgetError
+        If the file, or a table it describes (a ``default`` row stands for every
+        parent assignment: 40 binary parents make 2**40 rows), would pass the memory
+        budget (``memory_budget`` bytes, else ``$PGM_MEMORY_BUDGET``, else 4 GiB).
 
     Examples
     --------
@@ -499,8 +621,9 @@ def read_bif(path_or_text: str | os.PathLike):
     >>> bn.get_cpd("wet").values.tolist()
     [[0.9, 0.1], [0.2, 0.8]]
     """
-    text, path = read_source(path_or_text, text_markers="{\n")  # "{" or a newline: BIF text
-    return _Parser(text, path).parse()
+    text, path = read_source(path_or_text, text_markers="{\n",  # "{" or a newline: BIF text
+                             memory_budget=memory_budget)
+    return _Parser(text, path, memory_budget).parse()
 
 
 def _bif_name(name: Hashable) -> str:

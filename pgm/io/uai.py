@@ -23,21 +23,26 @@ For ``BAYES`` files the last scope variable of each table is the child and the
 others its parents, in scope order: the table, C order over the scope, is exactly
 :class:`~pgm.cpd.TabularCPD`'s layout ``(*parents, child)``.
 
-Parsing is bulk: ``text.split()`` and one NumPy conversion of the numeric stream.
-Malformed input raises :class:`~pgm.exceptions.ParseError` with the line and token.
+Parsing is bulk: the header is read token by token, the numeric stream after it is
+converted by NumPy a piece at a time, straight from the text.  Numbers must be in
+ASCII decimal syntax (``1``, ``0.25``, ``1e-3``; not ``1_0``, ``nan`` or non-ASCII
+digits, all of which Python's ``int``/``float`` accept).  Malformed input raises
+:class:`~pgm.exceptions.ParseError` with the line and token.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from array import array
 from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from pgm._config import check_allocation, memory_budget_bytes
 from pgm.exceptions import ModelError, ParseError
-from pgm.io.text import read_source, write_source
+from pgm.io.text import INTEGER_RE, NUMBER, NUMBER_RE, float_pieces, read_source, write_source
 
 __all__ = [
     "read_uai",
@@ -51,57 +56,94 @@ __all__ = [
 ]
 
 
+_WORD_RE = re.compile(r"\S++")
+#: a run of data that holds only ASCII decimal numbers and whitespace
+_DATA_RE = re.compile(rf"\s*+(?:{NUMBER}(?:\s++|\Z))*+")
+_PR_RE = re.compile(rf"{NUMBER}|[-+]?+(?i:inf)")
+_LINE_BREAK_RE = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
 class _Tokens:
-    """Whitespace tokens of a text; lines are computed only for error messages."""
+    """Whitespace tokens of a text, read lazily: the header's tokens are kept as spans
+    (16 bytes each), the bulk of numbers after it is converted straight from the text a
+    piece at a time; lines are computed only for error messages."""
 
     def __init__(self, text: str, path: str | None) -> None:
         self.text = text
         self.path = path
-        self.toks = text.split()
+        self._it = _WORD_RE.finditer(text)
+        self.starts = array("q")
+        self.ends = array("q")
+        self._more = True
 
-    def __len__(self) -> int:
-        return len(self.toks)
+    def has(self, k: int) -> bool:
+        """Whether the text has a token ``k`` (reading tokens up to it)."""
+        starts, ends = self.starts, self.ends
+        while len(starts) <= k and self._more:
+            m = next(self._it, None)
+            if m is None:
+                self._more = False
+            else:
+                starts.append(m.start())
+                ends.append(m.end())
+        return k < len(starts)
+
+    def get(self, k: int) -> str | None:
+        """Token ``k``, or None past the end of the text."""
+        return self.text[self.starts[k]:self.ends[k]] if self.has(k) else None
 
     def error(self, message: str, k: int) -> ParseError:
-        if k >= len(self.toks):
-            line = self.text.count("\n", 0, len(self.text.rstrip())) + 1
+        if not self.has(k):  # maybe past the kept tokens: count on without keeping them
+            n = len(self.starts)
+            pos = self.ends[-1] if n else 0
+            for m in _WORD_RE.finditer(self.text, pos):
+                if n == k:
+                    line = self.text.count("\n", 0, m.start()) + 1
+                    return ParseError(message, path=self.path, line=line, token=m.group())
+                n += 1
+            end = len(self.text.rstrip())
+            line = self.text.count("\n", 0, end) + 1
             return ParseError(message, path=self.path, line=line, token="end of file")
-        for j, m in enumerate(re.finditer(r"\S+", self.text)):
-            if j == k:
-                line = self.text.count("\n", 0, m.start()) + 1
-                return ParseError(message, path=self.path, line=line, token=m.group())
-        raise AssertionError("unreachable")  # pragma: no cover
+        line = self.text.count("\n", 0, self.starts[k]) + 1
+        return ParseError(message, path=self.path, line=line, token=self.get(k))
 
     def int_at(self, k: int, what: str, minimum: int = 0) -> int:
-        if k >= len(self.toks):
+        t = self.get(k)
+        if t is None:
             raise self.error(f"unexpected end of file: expected {what}", k)
-        try:
-            v = int(self.toks[k])
-        except ValueError:
-            raise self.error(f"expected {what} (an integer)", k) from None
+        # ASCII digits only: int() would also take "1_0" and non-ASCII digits
+        if not INTEGER_RE.fullmatch(t):
+            raise self.error(f"expected {what} (an integer)", k)
+        if len(t) > 18:
+            raise self.error(f"{what} is too large", k)
+        v = int(t)
         if v < minimum:
             raise self.error(f"{what} must be >= {minimum}, got {v}", k)
         return v
 
     def floats(self, start: int, what: str) -> np.ndarray:
-        rest = self.toks[start:]
-        try:
-            return np.array(rest, dtype=float)
-        except ValueError:
-            for j, t in enumerate(rest):
-                try:
-                    float(t)
-                except ValueError:
-                    raise self.error(f"expected a number in {what}", start + j) from None
-            raise  # pragma: no cover
+        """Every token from ``start`` to the end, as floats (ASCII decimal syntax only)."""
+        text = self.text
+        pos = self.starts[start] if self.has(start) else len(text)
+        parts = []
+        for piece in float_pieces(text, [(pos, len(text))], commas=False):
+            if not _DATA_RE.fullmatch(piece):
+                break
+            parts.append(np.array(piece.split(), dtype=float))
+        else:
+            return np.concatenate(parts) if parts else np.zeros(0)
+        for j, m in enumerate(_WORD_RE.finditer(text, pos)):  # find the culprit
+            if not NUMBER_RE.fullmatch(m.group()):
+                raise self.error(f"expected a number in {what}", start + j)
+        raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _parse_model(text: str, path: str | None):
+def _parse_model(text: str, path: str | None, memory_budget: int | None = None):
     """``(kind, cards, scopes, tables)`` of a UAI model text."""
     t = _Tokens(text, path)
-    if not t.toks:
+    if not t.has(0):
         raise ParseError("empty UAI file", path=path, line=1)
-    kind = t.toks[0].upper()
+    kind = t.get(0).upper()
     if kind not in ("MARKOV", "BAYES"):
         raise t.error("expected the preamble 'MARKOV' or 'BAYES'", 0)
     n = t.int_at(1, "the number of variables")
@@ -135,12 +177,17 @@ def _parse_model(text: str, path: str | None):
             raise t.error(f"missing the table of factor {f} (of {nf})", start + q)
         cnt = arr[q]
         if cnt != expected:
+            shown = int(cnt) if cnt.is_integer() else float(cnt)
             raise t.error(
-                f"table of factor {f} over {list(scope)} declares {t.toks[start + q]} entries; "
+                f"table of factor {f} over {list(scope)} declares {shown} entries; "
                 f"the cardinalities {[cards[v] for v in scope]} give {expected}", start + q)
+        if 8 * expected > memory_budget_bytes(memory_budget):
+            check_allocation(8 * expected, f"{path or 'UAI text'}: line "
+                             f"{text.count(chr(10), 0, t.starts[scope_tok[f]]) + 1}: the table "
+                             f"of factor {f} ({expected} entries)", memory_budget=memory_budget)
         if q + 1 + expected > arr.size:
             raise t.error(f"table of factor {f} ends early: expected {expected} entries",
-                          len(t.toks))
+                          start + arr.size)
         vals = arr[q + 1:q + 1 + expected]
         bad = ~np.isfinite(vals) | (vals < 0)
         if bad.any():
@@ -176,7 +223,7 @@ def _model_name(path: str | None) -> str | None:
     return name
 
 
-def read_uai(path_or_text: str | os.PathLike):
+def read_uai(path_or_text: str | os.PathLike, *, memory_budget: int | None = None):
     """Read a UAI model: a FactorGraph for ``MARKOV``, a BayesianNetwork for ``BAYES``.
 
     Variables are named by their integer index ``0 .. n-1``.  For ``BAYES`` files the
@@ -192,7 +239,11 @@ def read_uai(path_or_text: str | os.PathLike):
     ------
     ParseError
         Malformed input (bad preamble, a scope variable out of range, a wrong entry
-        count, a negative or non-finite entry, missing or extra data), naming the line.
+        count, a negative or non-finite entry, missing or extra data, a number not in
+        ASCII decimal syntax such as ``1_0``, ``nan`` or non-ASCII digits), naming the line.
+    MemoryBudgetError
+        If the file or one of its tables would pass the memory budget (``memory_budget``
+        bytes, else ``$PGM_MEMORY_BUDGET``, else 4 GiB).
 
     Examples
     --------
@@ -207,8 +258,8 @@ def read_uai(path_or_text: str | os.PathLike):
     >>> fg.variables, round(fg.partition_function(), 9)
     ([0, 1], 10.0)
     """
-    text, path = read_source(path_or_text)
-    kind, cards, scopes, tables, scope_tok, t = _parse_model(text, path)
+    text, path = read_source(path_or_text, memory_budget=memory_budget)
+    kind, cards, scopes, tables, scope_tok, t = _parse_model(text, path, memory_budget)
     if kind == "MARKOV":
         return _factor_graph(cards, scopes, tables)
     from pgm.bayesian_network import BayesianNetwork
@@ -237,7 +288,8 @@ def read_uai(path_or_text: str | os.PathLike):
     return bn
 
 
-def read_uai_factor_graph(path_or_text: str | os.PathLike):
+def read_uai_factor_graph(path_or_text: str | os.PathLike, *,
+                          memory_budget: int | None = None):
     """Read a UAI model (``MARKOV`` or ``BAYES``) as a FactorGraph, one factor per table.
 
     Examples
@@ -252,8 +304,8 @@ def read_uai_factor_graph(path_or_text: str | os.PathLike):
     >>> fg.factors[0].values.tolist()
     [0.3, 0.7]
     """
-    text, path = read_source(path_or_text)
-    _, cards, scopes, tables, _, _ = _parse_model(text, path)
+    text, path = read_source(path_or_text, memory_budget=memory_budget)
+    _, cards, scopes, tables, _, _ = _parse_model(text, path, memory_budget)
     return _factor_graph(cards, scopes, tables)
 
 
@@ -354,16 +406,17 @@ def read_evidence(path_or_text: str | os.PathLike) -> dict[int, int]:
     """
     text, path = read_source(path_or_text)
     t = _Tokens(text, path)
-    if not t.toks:
+    if not t.has(0):
         return {}
     start = 0
-    lines = [ln.split() for ln in text.splitlines() if ln.strip()]
-    if len(lines) > 1 and len(lines[0]) == 1:
+    # the first token alone on its line (the lines of str.splitlines), more on later lines?
+    brk = _LINE_BREAK_RE.search(text, t.ends[0])
+    if brk and not text[t.ends[0]:brk.start()].strip() and t.has(1):
         # old format: number of samples, then samples; fall back if it does not fit
         n_samples = t.int_at(0, "the number of samples")
-        if n_samples >= 1 and len(t) >= 2:
+        if n_samples >= 1 and t.has(1):
             n = t.int_at(1, "the number of evidence variables")
-            if len(t) >= 2 + 2 * n:
+            if t.has(1 + 2 * n):
                 start = 1
     n = t.int_at(start, "the number of evidence variables")
     out: dict[int, int] = {}
@@ -418,14 +471,13 @@ def read_pr(path_or_text: str | os.PathLike) -> float:
     """
     text, path = read_source(path_or_text)
     t = _Tokens(text, path)
-    if not t.toks or t.toks[0].upper() != "PR":
+    if not t.has(0) or t.get(0).upper() != "PR":
         raise t.error("expected 'PR' at the start of a .PR file", 0)
-    if len(t) < 2:
+    if not t.has(1):
         raise t.error("expected the log10 partition function after 'PR'", 1)
-    try:
-        return float(t.toks[1])
-    except ValueError:
-        raise t.error("expected a number (log10 of the partition function)", 1) from None
+    if not _PR_RE.fullmatch(t.get(1)):  # ASCII decimal syntax, or -inf (Z = 0)
+        raise t.error("expected a number (log10 of the partition function)", 1)
+    return float(t.get(1))
 
 
 def read_mar(path_or_text: str | os.PathLike) -> list[np.ndarray]:
@@ -438,7 +490,7 @@ def read_mar(path_or_text: str | os.PathLike) -> list[np.ndarray]:
     """
     text, path = read_source(path_or_text)
     t = _Tokens(text, path)
-    if not t.toks or t.toks[0].upper() != "MAR":
+    if not t.has(0) or t.get(0).upper() != "MAR":
         raise t.error("expected 'MAR' at the start of a .MAR file", 0)
     n = t.int_at(1, "the number of variables")
     arr = t.floats(2, "the marginals")
@@ -452,7 +504,7 @@ def read_mar(path_or_text: str | os.PathLike) -> list[np.ndarray]:
             raise t.error(f"expected the cardinality of variable {i}", 2 + q)
         c = int(c)
         if q + 1 + c > arr.size:
-            raise t.error(f"marginal of variable {i} ends early", len(t))
+            raise t.error(f"marginal of variable {i} ends early", 2 + arr.size)
         out.append(arr[q + 1:q + 1 + c].copy())
         q += 1 + c
     if q != arr.size:
