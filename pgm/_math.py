@@ -8,11 +8,16 @@ __all__ = ["logsumexp", "safe_log", "local_distribution", "sigmoid", "expit", "s
 
 
 def _real_array(a, name: str = "a", dtype=float) -> np.ndarray:
-    """``a`` as a real array; :class:`~pgm.exceptions.ParameterError` if it is not numbers."""
+    """``a`` as a real array (of ``dtype``, or its own real dtype when ``dtype`` is None);
+    :class:`~pgm.exceptions.ParameterError` for strings, complex numbers, ``None``, ragged lists."""
     try:
         arr = np.asarray(a)
-        if arr.dtype.kind in "biufO":
-            return np.asarray(a, dtype=dtype) if dtype is not None else arr
+        if arr.dtype.kind == "O":
+            if any(v is None for v in arr.flat):  # NumPy would turn None into NaN
+                raise TypeError("None")
+            arr = np.asarray(a, dtype=float)
+        if arr.dtype.kind in "biuf":
+            return arr.astype(dtype, copy=False) if dtype is not None else arr
     except (TypeError, ValueError):
         pass
     from pgm.exceptions import ParameterError
@@ -29,6 +34,11 @@ def logsumexp(a: np.ndarray, axis=None, keepdims: bool = False) -> np.ndarray:
     0.0
     """
     a = _real_array(a)
+    if not isinstance(keepdims, (bool, np.bool_)):
+        from pgm.exceptions import ParameterError
+
+        raise ParameterError(f"keepdims must be True or False, got {keepdims!r}")
+    keepdims = bool(keepdims)
     if axis is not None:
         from pgm.exceptions import ParameterError
 
@@ -102,6 +112,17 @@ def sigmoid(x: np.ndarray, *, scale: float = 1.0, out: np.ndarray | None = None)
     x = _real_array(x, "x", dtype=None)
     if x.dtype not in (np.float32, np.float64):
         x = _real_array(x, "x")
+    if isinstance(scale, (bool, np.bool_)) or not isinstance(scale, (int, float, np.integer,
+                                                                      np.floating)):
+        from pgm.exceptions import ParameterError
+
+        raise ParameterError(f"scale must be a number, got {scale!r}")
+    if out is None:
+        out = np.empty_like(x)   # also for a 0-d x (a ufunc would return a scalar)
+    elif not (isinstance(out, np.ndarray) and out.shape == x.shape and out.dtype == x.dtype):
+        from pgm.exceptions import ParameterError
+
+        raise ParameterError(f"out must be an array of shape {x.shape} and dtype {x.dtype}")
     out = np.multiply(x, x.dtype.type(0.5 * scale), out=out)
     np.tanh(out, out=out)
     out *= x.dtype.type(0.5)

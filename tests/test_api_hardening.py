@@ -259,7 +259,21 @@ def _datasets_cases():
     ]
 
 
-CASES += _datasets_cases()
+def _math_cases():
+    from pgm import _math
+
+    return [
+        ("_math.logsumexp", _math.logsumexp, _args(tables, axis=st.one_of(st.none(), scalars),
+                                                   keepdims=flags)),
+        ("_math.safe_log", _math.safe_log, _args(tables)),
+        ("_math.local_distribution", _math.local_distribution, _args(tables, names)),
+        ("_math.sigmoid", _math.sigmoid, _args(tables, scale=scalars)),
+        ("_math.expit", _math.expit, _args(tables)),
+        ("_math.softplus", _math.softplus, _args(tables)),
+    ]
+
+
+CASES += _datasets_cases() + _math_cases()
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
