@@ -10,6 +10,7 @@ import numpy as np
 from pgm._math import local_distribution
 from pgm.cpd import TabularCPD
 from pgm.exceptions import (
+    ArgumentTypeError,
     CardinalityError,
     CycleError,
     InvalidProbabilityError,
@@ -77,7 +78,7 @@ class BayesianNetwork:
         cpds = list(cpds)
         for cpd in cpds:
             if not isinstance(cpd, TabularCPD):
-                raise ModelError(f"expected a TabularCPD, got {type(cpd).__name__}")
+                raise ArgumentTypeError(f"expected a TabularCPD, got {type(cpd).__name__}")
         bn = cls(name=name)
         for cpd in cpds:
             bn.graph.add_node(cpd.variable)
@@ -109,7 +110,7 @@ class BayesianNetwork:
     def add_cpd(self, cpd: TabularCPD) -> None:
         """Attach (or replace) the CPD of ``cpd.variable``; adds the node if missing."""
         if not isinstance(cpd, TabularCPD):
-            raise ModelError(f"expected a TabularCPD, got {type(cpd).__name__}")
+            raise ArgumentTypeError(f"expected a TabularCPD, got {type(cpd).__name__}")
         self.graph.add_node(cpd.variable)
         self._cpds[cpd.variable] = cpd
 

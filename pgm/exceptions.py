@@ -24,6 +24,7 @@ __all__ = [
     "ParameterError",
     "ModelLoadError",
     "QueryError",
+    "ArgumentTypeError",
     "TrainingDivergedError",
     "EstimateWarning",
 ]
@@ -131,6 +132,11 @@ class ModelLoadError(PGMError, ValueError):
 
 class QueryError(PGMError, ValueError):
     """A query is malformed: overlapping variable sets, an unknown method name, ..."""
+
+
+class ArgumentTypeError(PGMError, TypeError):
+    """An argument is of the wrong kind altogether (a string where a model is expected);
+    a :class:`TypeError` too, as Python's own would be."""
 
 
 class TrainingDivergedError(ModelError):

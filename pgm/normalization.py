@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from pgm._config import ENUMERATION_LIMIT, memory_budget_bytes
-from pgm.exceptions import ModelError, QueryError
+from pgm.exceptions import ArgumentTypeError, QueryError
 from pgm.validation import check_float
 
 __all__ = ["CPDProblem", "NormalizationReport", "check_normalization"]
@@ -180,7 +180,7 @@ def check_normalization(model, *, atol: float = 1e-9, method: str = "auto",
     elif isinstance(model, FactorGraph):
         problems, fg = [], model
     else:
-        raise ModelError(f"expected a BayesianNetwork or FactorGraph, got {type(model).__name__}")
+        raise ArgumentTypeError(f"expected a BayesianNetwork or FactorGraph, got {type(model).__name__}")
     n = 1
     for c in fg.cardinalities.values():
         n *= c

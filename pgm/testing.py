@@ -36,7 +36,7 @@ import numpy as np
 
 from pgm.bayesian_network import BayesianNetwork
 from pgm.cpd import TabularCPD
-from pgm.exceptions import ParameterError
+from pgm.exceptions import ArgumentTypeError, ParameterError
 from pgm.factor import Factor, check_flag, is_sequence
 from pgm.factor_graph import FactorGraph
 from pgm.validation import check_float, check_nonnegative_int
@@ -79,14 +79,14 @@ def model_variables(model: BayesianNetwork | FactorGraph | nx.Graph) -> list[Has
         return list(model.variables)
     if isinstance(model, nx.Graph):
         return list(model.nodes)
-    raise ParameterError(f"expected a BayesianNetwork, FactorGraph or networkx graph, "
+    raise ArgumentTypeError(f"expected a BayesianNetwork, FactorGraph or networkx graph, "
                          f"got {type(model).__name__}")
 
 
 def _cardinalities(model: BayesianNetwork | FactorGraph) -> dict[Hashable, int]:
     if isinstance(model, (BayesianNetwork, FactorGraph)):
         return {v: int(c) for v, c in model.cardinalities.items()}
-    raise ParameterError(f"expected a BayesianNetwork or FactorGraph, got {type(model).__name__}")
+    raise ArgumentTypeError(f"expected a BayesianNetwork or FactorGraph, got {type(model).__name__}")
 
 
 # ---------------------------------------------------------------------- DAGs

@@ -408,10 +408,10 @@ def test_tolerances_are_checked():
 
 def test_wrong_types_are_pgm_errors_that_keep_their_builtin():
     bn = _bn()
-    with pytest.raises(ModelError):
-        bn.add_cpd("not a cpd")
-    with pytest.raises(ModelError):
-        pgm.check_normalization(object())
+    for call in (lambda: bn.add_cpd("not a cpd"), lambda: pgm.check_normalization(object())):
+        with pytest.raises(pgm.ArgumentTypeError) as got:   # the wrong kind of object
+            call()
+        assert isinstance(got.value, TypeError)
     with pytest.raises(ModelError, match="hashable"):
         bn.add_node(["a"])
     with pytest.raises(ModelError, match="None"):
@@ -429,6 +429,7 @@ def test_wrong_types_are_pgm_errors_that_keep_their_builtin():
     for exc in (ModelError, ParameterError, QueryError, EvidenceError, CardinalityError):
         assert issubclass(exc, ValueError)
     assert issubclass(UnknownVariableError, KeyError)
+    assert issubclass(pgm.ArgumentTypeError, TypeError)
 
 
 def test_one_parent_given_as_a_string():

@@ -270,3 +270,10 @@ def test_rbm_score_ais_default_runs(capsys, files):
                                   "--method", "ais", "--temperatures", "20", "--json"])
     assert code == 0, err
     assert '"runs": 100' in out
+
+
+@pytest.mark.parametrize("name", ["a\nb", "a\x1eb", "a\u2028b", "a\rb"])
+def test_line_breaks_in_user_values_keep_the_error_on_one_line(capsys, name):
+    """Found by the fuzz campaign: a file name holding a line break split the error."""
+    line = one_error_line(*run(capsys, ["infer", "asia", "--evidence-file", name])[::2])
+    assert "no such evidence file" in line

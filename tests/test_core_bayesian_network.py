@@ -168,7 +168,7 @@ def test_invalid_entries(bad):
 def test_check_normalization_unknown_method():
     with pytest.raises(QueryError, match="'fast'"):
         sprinkler().check_normalization(method="fast")
-    with pytest.raises(ModelError):   # a PGMError (ValueError), no longer a raw TypeError
+    with pytest.raises(pgm.ArgumentTypeError):   # a PGMError and a TypeError
         pgm.check_normalization(object())
 
 
@@ -349,7 +349,7 @@ def test_cpd_constructor_errors():
         TabularCPD("a", [0.5, 0.5], state_names={"zz": ["x", "y"]})
     with pytest.raises(ModelError, match="distinct"):
         TabularCPD("a", [0.5, 0.5], state_names={"a": ["x", "x"]})
-    with pytest.raises(ModelError):   # a PGMError (ValueError), no longer a raw TypeError
+    with pytest.raises(TypeError):   # pgm.ArgumentTypeError: a PGMError and a TypeError
         BayesianNetwork().add_cpd("not a cpd")
 
 

@@ -154,9 +154,9 @@ def test_bad_arguments():
         factor_graphs(log_range=(1.0, -1.0))
     with pytest.raises(ValueError, match="at least 2"):
         disjoint_variable_sets(nx.DiGraph([("a", "a")]))
-    with pytest.raises(pgm.ParameterError):   # a PGMError (ValueError), no longer a raw TypeError
+    with pytest.raises(pgm.ArgumentTypeError):   # a PGMError and a TypeError
         model_variables(42)
-    with pytest.raises(pgm.ParameterError):
+    with pytest.raises(pgm.ArgumentTypeError):
         assignments(nx.DiGraph())
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 from collections.abc import Sequence
 
@@ -82,9 +83,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                 os.environ["PGM_MEMORY_BUDGET"] = saved
 
 
+#: the characters str.splitlines breaks lines at
+_LINE_BREAKS = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
 def report_error(args: argparse.Namespace, exc: BaseException) -> int:
-    """One line ``pgm CMD: error: Type: message`` on stderr (and JSON with ``--json``); 2."""
-    message = f"{type(exc).__name__}: {exc}"
+    """One line ``pgm CMD: error: Type: message`` on stderr (and JSON with ``--json``); 2.
+
+    Line breaks inside the message (a file name or value given by the user may hold
+    any of the characters :meth:`str.splitlines` breaks at) are shown escaped, so the
+    error stays one line.
+    """
+    message = _LINE_BREAKS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"),
+                               f"{type(exc).__name__}: {exc}")
     if getattr(args, "json", False):
         from pgm.cli.options import write_json
 
