@@ -25,7 +25,7 @@ Examples
 ...     def save(self, path):
 ...         pass
 >>> c = Counter(random_state=0)
->>> c.seed_, c.epoch_, c.history_, c.params = c._resolve_seed(), 0, {"epoch": [], "seconds": []}, []
+>>> c.seed_, c.epoch_, c.history_ = c._resolve_seed(), 0, {"epoch": [], "seconds": []}
 >>> train_epochs(c, lambda epoch, bar: {}, n_epochs=c.n_epochs, n_batches=1,
 ...              history_keys=("epoch", "seconds"))
 >>> c.epoch_, c.history_["epoch"]
@@ -84,6 +84,21 @@ class TrainableEstimator(BaseEstimator):
 
     _format: str = ""
     _fitted_attr: str = "epoch_"
+    #: ``{learned array: what it is}``, in the order of :attr:`params`; each ``X_`` also
+    #: gets a read-only alias ``X`` (for the model's users and the older file readers)
+    _parameters: dict[str, str] = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name, doc in cls.__dict__.get("_parameters", {}).items():
+            alias = name.rstrip("_")
+            if alias not in cls.__dict__:
+                setattr(cls, alias, fitted_alias(name, f"{doc} (:attr:`{name}`)."))
+
+    @property
+    def params(self) -> list[np.ndarray]:
+        """The learned arrays named in ``_parameters`` (the arrays, not copies)."""
+        return [getattr(self, name) for name in self._parameters]
 
     @property
     def _dt(self) -> np.dtype:

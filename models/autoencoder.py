@@ -36,21 +36,7 @@ import numpy as np
 
 from pgm._math import expit, softplus
 from pgm.exceptions import ModelLoadError
-from pgm.models._training import (
-    TrainableEstimator,
-    check_sgd_params,
-    fitted_alias,
-    meta_params,
-    minibatches,
-    model_arrays,
-    model_from_meta,
-    read_model_npz,
-    restore_training_state,
-    resume_state,
-    save_training_state,
-    train_epochs,
-    with_velocities,
-)
+from pgm.models import _training as training
 from pgm.models.rbm import check_data
 from pgm.validation import check_float
 
@@ -65,14 +51,14 @@ _PARAMS = ("n_hidden", "learning_rate", "momentum", "batch_size", "n_epochs", "s
            "weight_decay", "dropout", "dtype", "monitor_size")
 _ARRAYS = ("W", "hidden_bias", "U", "visible_bias")
 #: dtypes and shapes of the arrays of a saved autoencoder (D inputs, P hidden units)
-_SCHEMA = with_velocities({"W": (np.floating, ("D", "P")), "hidden_bias": (np.floating, ("P",)),
+_SCHEMA = training.with_velocities({"W": (np.floating, ("D", "P")), "hidden_bias": (np.floating, ("P",)),
                            "U": (np.floating, ("P", "D")),
                            "visible_bias": (np.floating, ("D",))}, _ARRAYS)
 #: attributes a checkpoint restores
 _STATE = ("W_", "hidden_bias_", "U_", "visible_bias_", "velocity_", "seed_", "epoch_", "history_")
 
 
-class Autoencoder(TrainableEstimator):
+class Autoencoder(training.TrainableEstimator):
     """One-hidden-layer autoencoder (sigmoid units, cross-entropy loss), SGD with momentum.
 
     Parameters
@@ -153,7 +139,7 @@ class Autoencoder(TrainableEstimator):
 
     # -------------------------------------------------------------- state
     def _check_params(self) -> None:
-        check_sgd_params(self, ("n_hidden", "batch_size", "n_epochs", "monitor_size"),
+        training.check_sgd_params(self, ("n_hidden", "batch_size", "n_epochs", "monitor_size"),
                          ("learning_rate", "sigma", "weight_decay"))
         check_float("dropout", self.dropout, minimum=0, maximum=1, include_maximum=False)
 
@@ -169,18 +155,8 @@ class Autoencoder(TrainableEstimator):
         self.epoch_ = 0
         self.history_ = {k: [] for k in AE_HISTORY_KEYS}
 
-    @property
-    def params(self) -> list[np.ndarray]:
-        """``[W_, hidden_bias_, U_, visible_bias_]`` (the arrays, not copies)."""
-        return [self.W_, self.hidden_bias_, self.U_, self.visible_bias_]
-
-    W = fitted_alias("W_", "The encoder weights :attr:`W_` ``(D, P)``.")
-
-    hidden_bias = fitted_alias("hidden_bias_", ":attr:`hidden_bias_` ``(P,)``.")
-
-    U = fitted_alias("U_", "The decoder weights :attr:`U_` ``(P, D)``.")
-
-    visible_bias = fitted_alias("visible_bias_", ":attr:`visible_bias_` ``(D,)``.")
+    _parameters = {"W_": "The encoder weights ``(D, P)``", "hidden_bias_": "Hidden biases ``(P,)``",
+                   "U_": "The decoder weights ``(P, D)``", "visible_bias_": "Visible biases ``(D,)``"}
 
     @property
     def n_visible(self) -> int:
@@ -251,7 +227,7 @@ class Autoencoder(TrainableEstimator):
         """
         self._check_params()
         X = check_data(X, dtype=self._dt)
-        if not resume_state(self, X.shape[1], _PARAMS, _STATE):
+        if not training.resume_state(self, X.shape[1], _PARAMS, _STATE):
             self._init_state(X.shape[1])
         Xv = None if X_val is None else self._x(X_val, "X_val")
         n = X.shape[0]
@@ -260,7 +236,7 @@ class Autoencoder(TrainableEstimator):
         def step(epoch: int, bar) -> dict[str, float]:
             noise = np.random.default_rng([self.seed_, 2, epoch])
             total = 0.0
-            for _, rows in minibatches(n, self.batch_size, self.seed_, epoch):
+            for _, rows in training.minibatches(n, self.batch_size, self.seed_, epoch):
                 xb = X[rows]
                 loss, grads = self.loss_and_grad(xb, self._corrupt(xb, noise))
                 total += loss * len(rows)
@@ -273,7 +249,7 @@ class Autoencoder(TrainableEstimator):
                     "val_recon": (math.nan if Xv is None else
                                   float(self.reconstruction_error(Xv[:self.monitor_size]).mean()))}
 
-        train_epochs(self, step, n_epochs=self.n_epochs, n_batches=-(-n // int(self.batch_size)),
+        training.train_epochs(self, step, n_epochs=self.n_epochs, n_batches=-(-n // int(self.batch_size)),
                      history_keys=AE_HISTORY_KEYS, monitor=monitor, checkpoint=self.checkpoint,
                      verbose=self.verbose)
         return self
@@ -288,7 +264,7 @@ class Autoencoder(TrainableEstimator):
     def save(self, path: str | os.PathLike) -> Path:
         """Write parameters, momentum buffers, hyperparameters and history to ``.npz``
         (atomic, no pickle)."""
-        return save_training_state(self, path, _ARRAYS, _PARAMS)
+        return training.save_training_state(self, path, _ARRAYS, _PARAMS)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Autoencoder:
@@ -296,14 +272,14 @@ class Autoencoder(TrainableEstimator):
 
         A missing, damaged or inconsistent file (shapes, dtypes, non-finite values,
         hyperparameters) raises :class:`~pgm.exceptions.ModelLoadError`."""
-        arrays, meta = read_model_npz(path, cls._format, _ARRAYS, schema=_SCHEMA)
-        obj = model_from_meta(cls, path, **meta_params(meta, path, _PARAMS))
-        obj.W_, obj.hidden_bias_, obj.U_, obj.visible_bias_ = model_arrays(
+        arrays, meta = training.read_model_npz(path, cls._format, _ARRAYS, schema=_SCHEMA)
+        obj = training.model_from_meta(cls, path, **training.meta_params(meta, path, _PARAMS))
+        obj.W_, obj.hidden_bias_, obj.U_, obj.visible_bias_ = training.model_arrays(
             arrays, _ARRAYS, obj._dt, path)
         if obj.W_.shape[1] != obj.n_hidden:
             raise ModelLoadError(f"{path}: W has {obj.W_.shape[1]} hidden units but the file's "
                                  f"n_hidden is {obj.n_hidden}")
-        restore_training_state(obj, arrays, meta, _ARRAYS, AE_HISTORY_KEYS, path)
+        training.restore_training_state(obj, arrays, meta, _ARRAYS, AE_HISTORY_KEYS, path)
         return obj
 
 

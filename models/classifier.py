@@ -32,21 +32,7 @@ import numpy as np
 
 from pgm._math import expit, logsumexp
 from pgm.exceptions import CardinalityError, EvidenceError, ModelLoadError, ParameterError
-from pgm.models._training import (
-    TrainableEstimator,
-    check_sgd_params,
-    fitted_alias,
-    meta_params,
-    minibatches,
-    model_arrays,
-    model_from_meta,
-    read_model_npz,
-    restore_training_state,
-    resume_state,
-    save_training_state,
-    train_epochs,
-    with_velocities,
-)
+from pgm.models import _training as training
 from pgm.models.rbm import check_data
 
 __all__ = ["PretrainableClassifier", "CLF_HISTORY_KEYS", "check_labels", "softmax_cross_entropy",
@@ -59,7 +45,7 @@ _PARAMS = ("n_hidden", "n_classes", "learning_rate", "momentum", "batch_size", "
            "sigma", "weight_decay", "dtype")
 _ARRAYS = ("W", "hidden_bias", "V", "output_bias")
 #: dtypes and shapes of the arrays of a saved classifier (D inputs, H hidden units, K classes)
-_SCHEMA = with_velocities({"W": (np.floating, ("D", "H")), "hidden_bias": (np.floating, ("H",)),
+_SCHEMA = training.with_velocities({"W": (np.floating, ("D", "H")), "hidden_bias": (np.floating, ("H",)),
                            "V": (np.floating, ("H", "K")),
                            "output_bias": (np.floating, ("K",))}, _ARRAYS)
 #: attributes a checkpoint restores
@@ -139,7 +125,7 @@ def train_sgd_epochs(model, batch_inputs, y: np.ndarray, X_val, y_val, *, n_epoc
 
     def step(epoch: int, bar) -> dict[str, float]:
         total = 0.0
-        for _, idx in minibatches(n, model.batch_size, model.seed_, epoch):
+        for _, idx in training.minibatches(n, model.batch_size, model.seed_, epoch):
             loss, grads = model.loss_and_grad(batch_inputs(idx), y[idx])
             total += loss * len(idx)
             momentum_descent(model.params, grads, model.velocity_, learning_rate=lr,
@@ -151,12 +137,12 @@ def train_sgd_epochs(model, batch_inputs, y: np.ndarray, X_val, y_val, *, n_epoc
         return {"val_loss": math.nan if X_val is None else model.log_loss(X_val, y_val),
                 "val_accuracy": math.nan if X_val is None else model.score(X_val, y_val)}
 
-    train_epochs(model, step, n_epochs=model.epoch_ + int(n_epochs),
+    training.train_epochs(model, step, n_epochs=model.epoch_ + int(n_epochs),
                  n_batches=-(-n // int(model.batch_size)), history_keys=CLF_HISTORY_KEYS,
                  monitor=monitor, checkpoint=checkpoint, verbose=model.verbose)
 
 
-class PretrainableClassifier(TrainableEstimator):
+class PretrainableClassifier(training.TrainableEstimator):
     """Sigmoid-hidden, softmax-output network whose hidden layer can start from a
     pretrained RBM or autoencoder (:meth:`init_from`); minibatch SGD with momentum.
 
@@ -222,18 +208,8 @@ class PretrainableClassifier(TrainableEstimator):
         self.checkpoint = checkpoint
         self.resume = resume
 
-    @property
-    def params(self) -> list[np.ndarray]:
-        """``[W_, hidden_bias_, V_, output_bias_]`` (the arrays, not copies)."""
-        return [self.W_, self.hidden_bias_, self.V_, self.output_bias_]
-
-    W = fitted_alias("W_", "The hidden layer's weights :attr:`W_` ``(D, H)``.")
-
-    hidden_bias = fitted_alias("hidden_bias_", ":attr:`hidden_bias_` ``(H,)``.")
-
-    V = fitted_alias("V_", "The output layer's weights :attr:`V_` ``(H, K)``.")
-
-    output_bias = fitted_alias("output_bias_", ":attr:`output_bias_` ``(K,)``.")
+    _parameters = {"W_": "The hidden layer's weights ``(D, H)``", "hidden_bias_": "Hidden biases ``(H,)``",
+                   "V_": "The output layer's weights ``(H, K)``", "output_bias_": "Output biases ``(K,)``"}
 
     @property
     def n_features_in_(self) -> int:
@@ -242,7 +218,7 @@ class PretrainableClassifier(TrainableEstimator):
         return self.W_.shape[0]
 
     def _check_params(self) -> None:
-        check_sgd_params(self, ("n_hidden", "n_classes", "batch_size", "n_epochs"),
+        training.check_sgd_params(self, ("n_hidden", "n_classes", "batch_size", "n_epochs"),
                          ("learning_rate", "sigma", "weight_decay"))
 
     # ------------------------------------------------------------ init
@@ -354,7 +330,7 @@ class PretrainableClassifier(TrainableEstimator):
         y = check_labels(y, len(X), self.n_classes)
         n_epochs = int(self.n_epochs)
         keep = isinstance(init, str) and init == "keep"
-        if not keep and resume_state(self, X.shape[1], _PARAMS, _STATE):
+        if not keep and training.resume_state(self, X.shape[1], _PARAMS, _STATE):
             expected = "random" if init is None else type(init).__name__
             if self.init_ != expected:
                 raise ParameterError(f"checkpoint {self.checkpoint} was initialized from "
@@ -381,15 +357,15 @@ class PretrainableClassifier(TrainableEstimator):
     def save(self, path: str | os.PathLike) -> Path:
         """Write weights, momentum buffers, hyperparameters and history to ``.npz``
         (atomic, no pickle)."""
-        return save_training_state(self, path, _ARRAYS, _PARAMS, init=self.init_)
+        return training.save_training_state(self, path, _ARRAYS, _PARAMS, init=self.init_)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> PretrainableClassifier:
         """A classifier written by :meth:`save`."""
         names = _ARRAYS
-        arrays, meta = read_model_npz(path, cls._format, names, schema=_SCHEMA)
-        obj = model_from_meta(cls, path, **meta_params(meta, path, _PARAMS))
-        obj.W_, obj.hidden_bias_, obj.V_, obj.output_bias_ = model_arrays(
+        arrays, meta = training.read_model_npz(path, cls._format, names, schema=_SCHEMA)
+        obj = training.model_from_meta(cls, path, **training.meta_params(meta, path, _PARAMS))
+        obj.W_, obj.hidden_bias_, obj.V_, obj.output_bias_ = training.model_arrays(
             arrays, names, obj._dt, path)
         if obj.V_.shape != (obj.n_hidden, obj.n_classes):
             raise ModelLoadError(f"{path}: V has shape {obj.V_.shape}, the file's n_hidden and "
@@ -400,5 +376,5 @@ class PretrainableClassifier(TrainableEstimator):
                                  f"{type(init).__name__}, not a string")
         obj.init_ = init
         obj._reset()
-        restore_training_state(obj, arrays, meta, names, CLF_HISTORY_KEYS, path)
+        training.restore_training_state(obj, arrays, meta, names, CLF_HISTORY_KEYS, path)
         return obj

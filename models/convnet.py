@@ -35,19 +35,7 @@ import numpy as np
 
 from pgm._math import expit, logsumexp
 from pgm.exceptions import ModelLoadError, ParameterError
-from pgm.models._training import (
-    TrainableEstimator,
-    check_sgd_params,
-    fitted_alias,
-    meta_params,
-    model_arrays,
-    model_from_meta,
-    read_model_npz,
-    restore_training_state,
-    resume_state,
-    save_training_state,
-    with_velocities,
-)
+from pgm.models import _training as training
 from pgm.models.classifier import (
     CLF_HISTORY_KEYS,
     check_labels,
@@ -63,7 +51,7 @@ _PARAMS = ("kernel", "stride", "pool", "n_maps", "n_classes", "activation", "lea
            "momentum", "batch_size", "n_epochs", "sigma", "dtype")
 _ARRAYS = ("K", "conv_bias", "V", "output_bias")
 #: dtypes and shapes of the arrays of a saved network (M maps, F pooled features, C classes)
-_SCHEMA = with_velocities({"K": (np.floating, (None, "M")), "conv_bias": (np.floating, ("M",)),
+_SCHEMA = training.with_velocities({"K": (np.floating, (None, "M")), "conv_bias": (np.floating, ("M",)),
                            "V": (np.floating, ("F", "C")),
                            "output_bias": (np.floating, ("C",))}, _ARRAYS)
 #: attributes a checkpoint restores
@@ -125,7 +113,7 @@ def max_pool_backward(dM: np.ndarray, arg: np.ndarray, p: int, shape: tuple[int,
     return out
 
 
-class ConvNet(TrainableEstimator):
+class ConvNet(training.TrainableEstimator):
     """Convolution (``n_maps`` ``k x k`` filters, stride ``s``) -> ``p x p`` max-pool -> softmax.
 
     Parameters
@@ -219,21 +207,16 @@ class ConvNet(TrainableEstimator):
         H, W = self._shape
         return H * W
 
-    @property
-    def params(self) -> list[np.ndarray]:
-        """``[K_, conv_bias_, V_, output_bias_]`` (the arrays, not copies)."""
-        return [self.K_, self.conv_bias_, self.V_, self.output_bias_]
+    _parameters = {"K_": "The filters ``(k*k, n_maps)``", "conv_bias_": "Filter biases ``(n_maps,)``",
+                   "V_": "The output weights ``(features, classes)``",
+                   "output_bias_": "Output biases ``(classes,)``"}
 
-    K = fitted_alias("K_", "The filters :attr:`K_` ``(k*k, n_maps)``.")
 
-    conv_bias = fitted_alias("conv_bias_", ":attr:`conv_bias_` ``(n_maps,)``.")
 
-    V = fitted_alias("V_", "The output weights :attr:`V_` ``(features, classes)``.")
 
-    output_bias = fitted_alias("output_bias_", ":attr:`output_bias_` ``(classes,)``.")
 
     def _check_params(self) -> None:
-        check_sgd_params(self, ("kernel", "stride", "pool", "n_maps", "n_classes", "batch_size",
+        training.check_sgd_params(self, ("kernel", "stride", "pool", "n_maps", "n_classes", "batch_size",
                                 "n_epochs"), ("learning_rate", "sigma"))
         check_choice("activation", self.activation, ("relu", "sigmoid", "identity"))
         shape = tuple(self.image_shape) if isinstance(self.image_shape, (tuple, list)) else ()
@@ -335,7 +318,7 @@ class ConvNet(TrainableEstimator):
         """Train ``n_epochs`` epochs from a random initialization (or, with ``resume``,
         continue from ``checkpoint`` up to ``n_epochs`` in all)."""
         self._check_params()
-        if not resume_state(self, self.n_features_in_, ("image_shape",) + _PARAMS, _STATE):
+        if not training.resume_state(self, self.n_features_in_, ("image_shape",) + _PARAMS, _STATE):
             self.init_random()
         imgs = self._x(X)
         y = check_labels(y, len(imgs), self.n_classes)
@@ -351,23 +334,23 @@ class ConvNet(TrainableEstimator):
     def save(self, path: str | os.PathLike) -> Path:
         """Write weights, momentum buffers, hyperparameters and history to ``.npz``
         (atomic, no pickle)."""
-        return save_training_state(self, path, _ARRAYS, _PARAMS,
+        return training.save_training_state(self, path, _ARRAYS, _PARAMS,
                                    image_shape=list(self._shape))
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> ConvNet:
         """A network written by :meth:`save`."""
         names = _ARRAYS
-        arrays, meta = read_model_npz(path, cls._format, names, schema=_SCHEMA)
+        arrays, meta = training.read_model_npz(path, cls._format, names, schema=_SCHEMA)
         shape = meta.get("image_shape", [28, 28])
         if not isinstance(shape, list):
             raise ModelLoadError(f"{path}: 'image_shape' in the file's meta is a "
                                  f"{type(shape).__name__}, not a list")
-        obj = model_from_meta(cls, path, tuple(shape), **meta_params(meta, path, _PARAMS))
-        obj.K_, obj.conv_bias_, obj.V_, obj.output_bias_ = model_arrays(
+        obj = training.model_from_meta(cls, path, tuple(shape), **training.meta_params(meta, path, _PARAMS))
+        obj.K_, obj.conv_bias_, obj.V_, obj.output_bias_ = training.model_arrays(
             arrays, names, obj._dt, path)
         if obj.K_.shape != (obj.kernel ** 2, obj.n_maps) or obj.V_.shape != (obj.n_features,
                                                                             obj.n_classes):
             raise ModelLoadError(f"{path}: array shapes do not match the hyperparameters")
-        restore_training_state(obj, arrays, meta, names, CLF_HISTORY_KEYS, path)
+        training.restore_training_state(obj, arrays, meta, names, CLF_HISTORY_KEYS, path)
         return obj

@@ -58,22 +58,7 @@ from pgm.exceptions import (
     ParameterError,
     TrainingDivergedError,
 )
-from pgm.models._training import (
-    TrainableEstimator,
-    check_resume_epochs,
-    json_value,
-    meta_count,
-    meta_params,
-    minibatches,
-    model_arrays,
-    model_from_meta,
-    read_model_npz,
-    restore_training_state,
-    save_training_state,
-    train_epochs,
-    with_velocities,
-    write_model_npz,
-)
+from pgm.models import _training as training
 from pgm.validation import (
     check_choice,
     check_dtype,
@@ -440,7 +425,7 @@ class RBM:
         """Write the parameters to a ``.npz`` file (atomically; no pickle)."""
         meta = {"format": FORMAT, "version": FORMAT_VERSION, "kind": "model",
                 "dtype": str(self.dtype)}
-        return write_model_npz(path, {"W": self.W, "visible_bias": self.visible_bias,
+        return training.write_model_npz(path, {"W": self.W, "visible_bias": self.visible_bias,
                                       "hidden_bias": self.hidden_bias}, meta)
 
     @classmethod
@@ -458,13 +443,13 @@ class RBM:
 _ARRAYS = ("W", "visible_bias", "hidden_bias")
 
 #: dtypes and shapes of an RBM file's arrays (D visible, H hidden units, B chains)
-_SCHEMA = with_velocities({"W": (np.floating, ("D", "H")), "visible_bias": (np.floating, ("D",)),
+_SCHEMA = training.with_velocities({"W": (np.floating, ("D", "H")), "visible_bias": (np.floating, ("D",)),
                            "hidden_bias": (np.floating, ("H",)),
                            "chains": (np.floating, ("B", "D"))}, _ARRAYS)
 
 
 def _read_npz(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict]:
-    return read_model_npz(path, FORMAT, _ARRAYS, label="pgm RBM", schema=_SCHEMA)
+    return training.read_model_npz(path, FORMAT, _ARRAYS, label="pgm RBM", schema=_SCHEMA)
 
 
 def _file_dtype(meta: dict, path) -> np.dtype:
@@ -477,7 +462,7 @@ def _file_dtype(meta: dict, path) -> np.dtype:
 
 def _rbm_from(arrays: dict, dtype: np.dtype, path, cls=None) -> RBM:
     """The :class:`RBM` of checked file arrays (:data:`_SCHEMA`), in ``dtype``."""
-    W, b, a = model_arrays(arrays, _ARRAYS, dtype, path)
+    W, b, a = training.model_arrays(arrays, _ARRAYS, dtype, path)
     return (cls or RBM)(W, b, a, dtype=dtype)
 
 
@@ -608,7 +593,7 @@ LEARNING_RATE_SCHEDULES = ("constant", "linear")
 MOMENTUM_SWITCH_EPOCHS = 5
 
 
-class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TrainableEstimator):
+class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, training.TrainableEstimator):
     """Binary RBM trained by CD-k or persistent CD (scikit-learn transformer).
 
     Like :class:`sklearn.neural_network.BernoulliRBM` (``transform`` gives
@@ -886,7 +871,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TrainableE
 
         def step(epoch: int, bar) -> dict:
             snap.update(self._snapshot())
-            for bi, rows in minibatches(n, self.batch_size, self.seed_, epoch):
+            for bi, rows in training.minibatches(n, self.batch_size, self.seed_, epoch):
                 if not self._update(self._batch(X, rows), self._rates(epoch, bi / n_batches)):
                     self._restore(snap)
                     kept = (f"; the checkpoint {self.checkpoint} (epoch {self.epoch_}) is kept"
@@ -903,7 +888,7 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TrainableE
             return (f"epoch {r['epoch']}: recon {r['train_recon']:.2f} (val {r['val_recon']:.2f}), "
                     f"F gap {r['free_energy_gap']:.2f}, {r['seconds']:.1f}s")
 
-        train_epochs(self, step, n_epochs=self.n_iter, n_batches=n_batches,
+        training.train_epochs(self, step, n_epochs=self.n_iter, n_batches=n_batches,
                      history_keys=HISTORY_KEYS, monitor=lambda: self._monitor(Xm, Vm),
                      params=self._params, on_diverged=lambda: self._restore(snap),
                      checkpoint=self.checkpoint, callback=self.callback, verbose=self.verbose,
@@ -1017,25 +1002,25 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TrainableE
         :func:`pgm.models._training.save_training_state`'s layout)."""
         rbm = self._fitted()
         extra = {} if self.chains_ is None else {"chains": self.chains_}
-        return save_training_state(self, path, _ARRAYS, _JSON_PARAMS, params=self._params(),
+        return training.save_training_state(self, path, _ARRAYS, _JSON_PARAMS, params=self._params(),
                                    extra_arrays=extra, kind="estimator", dtype=str(rbm.dtype),
                                    step=int(self.step_), n_features_in=int(self.n_features_in_))
 
     def run_description(self) -> dict:
         """The JSON part of :meth:`save`'s file that describes the run: ``params`` (the
         hyperparameters), ``seed``, ``step`` and ``epoch``."""
-        return {"params": {p: json_value(getattr(self, p)) for p in _JSON_PARAMS},
+        return {"params": {p: training.json_value(getattr(self, p)) for p in _JSON_PARAMS},
                 "seed": int(self.seed_), "step": int(self.step_), "epoch": int(self.epoch_)}
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> BernoulliRBM:
         """An estimator from :meth:`save` (or a plain :meth:`RBM.save` file: no history)."""
         arrays, meta = _read_npz(path)
-        params = meta_params(meta, path, _JSON_PARAMS)
+        params = training.meta_params(meta, path, _JSON_PARAMS)
         rbm = _rbm_from(arrays, _file_dtype(meta, path), path)
         params.setdefault("n_components", rbm.n_hidden)
         params.setdefault("dtype", str(rbm.dtype))
-        est = model_from_meta(cls, path, **params)
+        est = training.model_from_meta(cls, path, **params)
         if est.n_components != rbm.n_hidden:
             raise ModelLoadError(f"{path}: W has {rbm.n_hidden} hidden units but the file's "
                                  f"n_components is {est.n_components}")
@@ -1053,8 +1038,8 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TrainableE
         self.rbm_ = rbm
         self.n_features_in_ = rbm.n_visible
         self._n_features_out = rbm.n_hidden
-        self.step_ = meta_count(meta, "step", path)
-        restore_training_state(self, arrays, meta, _ARRAYS, HISTORY_KEYS, path,
+        self.step_ = training.meta_count(meta, "step", path)
+        training.restore_training_state(self, arrays, meta, _ARRAYS, HISTORY_KEYS, path,
                                params=self._params())
         self.velocity_ = tuple(self.velocity_)
         ch = arrays.get("chains")
@@ -1066,8 +1051,8 @@ class BernoulliRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TrainableE
     def _load_state(self, path, n_features: int) -> None:
         arrays, meta = _read_npz(path)
         rbm = _rbm_from(arrays, self._dt, path)
-        meta_params(meta, path, ())            # a damaged meta is refused before comparing
-        check_resume_epochs(path, meta_count(meta, "epoch", path), self.n_iter, "n_iter")
+        training.meta_params(meta, path, ())            # a damaged meta is refused before comparing
+        training.check_resume_epochs(path, training.meta_count(meta, "epoch", path), self.n_iter, "n_iter")
         if rbm.n_visible != n_features:
             raise CardinalityError(f"checkpoint {path} has {rbm.n_visible} visible units but the "
                                    f"data has {n_features} columns")

@@ -22,16 +22,16 @@ from pgm.exceptions import (
     StructureMismatchError,
     UnknownVariableError,
 )
-from pgm.factor import Factor, check_flag, check_variable_name, is_sequence
+from pgm.factor import Factor, check_variable_name, is_sequence
 from pgm.factor_graph import FactorGraph, assignment_states
-from pgm.independence import independence_gap, query_sets
+from pgm.independence import IndependenceQueries, query_sets
 from pgm.structure_index import StructureIndex, TrackedDiGraph
-from pgm.validation import check_float
+from pgm.validation import check_flag, check_float
 
 __all__ = ["BayesianNetwork"]
 
 
-class BayesianNetwork:
+class BayesianNetwork(IndependenceQueries):
     """A directed acyclic graph with a conditional distribution per node.
 
     Parameters
@@ -427,19 +427,6 @@ class BayesianNetwork:
         return self.structure_index()._d_separated(xs, ys, zs)
 
     is_separated = d_separated
-
-    def is_independent(self, xs, ys, given=(), *, numeric: bool = False,
-                       atol: float = 1e-9) -> bool:
-        """Structural (d-separation) or, with ``numeric=True``, numerical independence."""
-        numeric = check_flag("numeric", numeric)
-        atol = check_float("atol", atol, minimum=0)
-        if numeric:
-            return self.independence_gap(xs, ys, given) <= atol
-        return self.d_separated(xs, ys, given)
-
-    def independence_gap(self, xs, ys, given=()) -> float:
-        """``max |P(x,y|z) - P(x|z)P(y|z)|`` from the exact joint (small models)."""
-        return independence_gap(self.joint(), xs, ys, given)
 
     def moral_graph(self) -> nx.Graph:
         """The moralized undirected graph."""

@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 
 from pgm.exceptions import CardinalityError, EvidenceError, ModelError, UnknownVariableError
-from pgm.factor import Factor, as_table, check_flag, check_variable_name, is_sequence
+from pgm.factor import Factor, as_table, check_variable_name, is_sequence
+from pgm.validation import check_flag
 
 __all__ = ["TabularCPD"]
 

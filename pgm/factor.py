@@ -23,11 +23,10 @@ from pgm.exceptions import (
     InvalidProbabilityError,
     MemoryBudgetError,
     ModelError,
-    ParameterError,
     QueryError,
     UnknownVariableError,
 )
-from pgm.validation import check_float
+from pgm.validation import check_flag, check_float
 
 __all__ = ["Factor", "factor_product", "check_table_size", "check_cardinality"]
 
@@ -53,13 +52,6 @@ def check_cardinality(variable: Any, cardinality: Any, *, minimum: int = 1) -> i
         raise CardinalityError(f"variable {variable!r} has cardinality {cardinality!r}; "
                                f"a cardinality must be an integer >= {minimum}")
     return int(cardinality)
-
-
-def check_flag(name: str, value: Any) -> bool:
-    """A boolean switch: ``True``/``False`` (or the integers 0 and 1); :class:`ParameterError` else."""
-    if isinstance(value, (bool, np.bool_, int, np.integer)) and value in (0, 1):
-        return bool(value)
-    raise ParameterError(f"{name} must be True or False, got {value!r}")
 
 
 def check_variable_name(variable: Any, what: str = "variable") -> Hashable:

@@ -26,13 +26,12 @@ from pgm.exceptions import (
 from pgm.factor import (
     Factor,
     check_cardinality,
-    check_flag,
     check_variable_name,
     factor_product,
     is_sequence,
 )
-from pgm.independence import independence_gap, separated
-from pgm.validation import check_float
+from pgm.independence import IndependenceQueries, separated
+from pgm.validation import check_flag
 
 __all__ = ["FactorGraph", "assignment_states"]
 
@@ -86,7 +85,7 @@ def assignment_states(model, assignment: Mapping, *, full: bool = True,
     return out
 
 
-class FactorGraph:
+class FactorGraph(IndependenceQueries):
     """A Markov network in factor form: ``p(x) = (1/Z) prod_k phi_k(x_k)``.
 
     Factors may hold zeros (hard constraints) but no negative, NaN or infinite entries.
@@ -258,18 +257,6 @@ class FactorGraph:
         """Graph separation of ``xs`` and ``ys`` by ``given`` in the Markov graph."""
         return separated(self.markov_graph(), xs, ys, given)
 
-    def is_independent(self, xs, ys, given=(), *, numeric: bool = False,
-                       atol: float = 1e-9) -> bool:
-        """Structural (graph separation) or, with ``numeric=True``, numerical independence."""
-        numeric = check_flag("numeric", numeric)
-        atol = check_float("atol", atol, minimum=0)
-        if numeric:
-            return self.independence_gap(xs, ys, given) <= atol
-        return self.is_separated(xs, ys, given)
-
-    def independence_gap(self, xs, ys, given=()) -> float:
-        """``max |P(x,y|z) - P(x|z)P(y|z)|`` from the exact joint (small models)."""
-        return independence_gap(self.joint(), xs, ys, given)
 
     # ------------------------------------------------------------ evaluation
     def _assignment_index(self, assignment: Mapping[Hashable, int | str]) -> dict:

@@ -5,6 +5,9 @@
 * :func:`separated`: separation in an undirected graph (Markov networks).
 * :func:`independence_gap`: ``max |P(x,y|z) - P(x|z) P(y|z)|`` from an exact joint,
   so a structural statement can be confirmed in the numbers.
+* :class:`IndependenceQueries`: the ``is_independent`` / ``independence_gap`` methods
+  that Bayesian networks and factor graphs share (each says what "structurally
+  separated" means for it).
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ import numpy as np
 from pgm.exceptions import ModelError, PGMError, QueryError, UnknownVariableError
 from pgm.factor import Factor, is_sequence
 
-__all__ = ["d_separated", "separated", "independence_gap", "as_variable_set", "query_sets"]
+__all__ = ["d_separated", "separated", "independence_gap", "as_variable_set", "query_sets",
+           "IndependenceQueries"]
 
 
 def as_variable_set(variables: Iterable[Hashable] | Hashable | None, nodes: Collection,
@@ -201,3 +205,28 @@ def independence_gap(joint: Factor, xs, ys, given=()) -> float:
     px = cond.sum(axis=1, keepdims=True)
     py = cond.sum(axis=0, keepdims=True)
     return float(np.max(np.abs(cond - px * py)))
+
+
+class IndependenceQueries:
+    """Independence methods of a model with a ``joint()`` and a structural test
+    ``is_separated(xs, ys, given)`` (d-separation for a Bayesian network, graph
+    separation for a factor graph)."""
+
+    def is_separated(self, xs, ys, given=()) -> bool:  # pragma: no cover - each model has one
+        raise NotImplementedError
+
+    def is_independent(self, xs, ys, given=(), *, numeric: bool = False,
+                       atol: float = 1e-9) -> bool:
+        """Structural independence (:meth:`is_separated`) or, with ``numeric=True``,
+        numerical independence: :meth:`independence_gap` at most ``atol``."""
+        from pgm.validation import check_flag, check_float
+
+        numeric = check_flag("numeric", numeric)
+        atol = check_float("atol", atol, minimum=0)
+        if numeric:
+            return self.independence_gap(xs, ys, given) <= atol
+        return self.is_separated(xs, ys, given)
+
+    def independence_gap(self, xs, ys, given=()) -> float:
+        """``max |P(x,y|z) - P(x|z)P(y|z)|`` from the exact joint (small models)."""
+        return independence_gap(self.joint(), xs, ys, given)

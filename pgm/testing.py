@@ -37,9 +37,9 @@ import numpy as np
 from pgm.bayesian_network import BayesianNetwork
 from pgm.cpd import TabularCPD
 from pgm.exceptions import ArgumentTypeError, ParameterError
-from pgm.factor import Factor, check_flag, is_sequence
+from pgm.factor import Factor, is_sequence
 from pgm.factor_graph import FactorGraph
-from pgm.validation import check_float, check_nonnegative_int
+from pgm.validation import check_flag, check_float, check_nonnegative_int
 
 __all__ = [
     "dags",

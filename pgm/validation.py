@@ -45,6 +45,7 @@ __all__ = [
     "check_tolerance",
     "check_dtype",
     "check_choice",
+    "check_flag",
     "resolve_seed",
     "derived_seed",
 ]
@@ -174,6 +175,19 @@ def check_choice(name: str, value: Any, choices: tuple) -> Any:
     if not isinstance(value, str | int) or value not in choices:
         raise ParameterError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
     return value
+
+
+def check_flag(name: str, value: Any) -> bool:
+    """A boolean switch: ``True``/``False`` (or the integers 0 and 1).
+
+    Examples
+    --------
+    >>> check_flag("log", True), check_flag("log", 0)
+    (True, False)
+    """
+    if isinstance(value, (bool, np.bool_, int, np.integer)) and value in (0, 1):
+        return bool(value)
+    raise ParameterError(f"{name} must be True or False, got {value!r}")
 
 
 def resolve_seed(seed: Any, name: str = "seed") -> int:
