@@ -10,8 +10,10 @@ and :mod:`~pgm.inference.diagnostics` (the generic compiled engine);
 :mod:`~pgm.inference.grid` (Ising grids), :mod:`~pgm.inference.pairwise` (pairwise
 binary models), :mod:`~pgm.inference.bipartite` (the RBM's engine) and
 :mod:`~pgm.inference.graphcut` (exact MAP of submodular binary models), sharing
-:mod:`~pgm.inference.binary`; :mod:`~pgm.inference.dseparation` (d-separation on
-CSR graphs).  The ``_kernels_*`` modules hold only the Numba-compiled functions."""
+:mod:`~pgm.inference.binary`; :mod:`~pgm.inference.sampling` (forward, rejection and
+likelihood-weighted samples of Bayesian networks, NumPy-vectorized);
+:mod:`~pgm.inference.dseparation` (d-separation on CSR graphs).  The ``_kernels_*``
+modules hold only the Numba-compiled functions."""
 
 import os as _os
 
@@ -58,6 +60,9 @@ _ENGINE = {
     "sample_bernoulli": "bipartite", "bipartite_log_partition": "bipartite",
     "graph_cut_map": "graphcut", "GraphCutResult": "graphcut",
     "d_separated_csr": "dseparation",
+    "forward_sample": "sampling", "rejection_sample": "sampling",
+    "likelihood_weighting": "sampling", "lw_marginals": "sampling", "SampleResult": "sampling",
+    "simulate": "sampling", "effective_sample_size": "sampling",
 }
 __all__ += list(_ENGINE)
 

@@ -1,4 +1,8 @@
-"""Bayesian networks: a DAG on a :class:`networkx.DiGraph` plus one CPD per variable."""
+"""Bayesian networks: a DAG on a :class:`networkx.DiGraph` plus one CPD per variable.
+
+:meth:`BayesianNetwork.simulate` (forward, rejection and likelihood-weighted samples) is a
+thin convenience over pgm.inference, imported lazily (inside the method).
+"""
 
 from __future__ import annotations
 
@@ -420,6 +424,29 @@ class BayesianNetwork(IndependenceQueries):
             f = c.to_factor(log=True).reduce({w: state[w] for w in c.scope if w != variable})
             logp += f.values
         return local_distribution(logp, variable)
+
+    def simulate(self, n: int, evidence: Mapping[Hashable, int | str] | None = None,
+                 method: str = "forward", seed=0, *, max_draws: int | None = None,
+                 memory_budget: int | None = None):
+        """``n`` samples of the network: a :class:`pgm.inference.sampling.SampleResult`.
+
+        ``method`` is ``"forward"`` (ancestral sampling, no evidence), ``"rejection"``
+        (forward samples that disagree with ``evidence`` are dropped; the acceptance rate
+        is reported) or ``"weighted"`` (likelihood weighting: log-weights and the
+        effective sample size).  Evidence states are names or indices.  The result's
+        ``codes`` columns follow :attr:`nodes`; ``.to_frame()`` gives a pandas DataFrame.
+        A thin convenience over :func:`pgm.inference.sampling.simulate`.
+
+        Examples
+        --------
+        >>> bn = BayesianNetwork.from_cpds([TabularCPD("rain", [0.8, 0.2])])
+        >>> bn.simulate(4, seed=0).codes.shape
+        (4, 1)
+        """
+        from pgm.inference.sampling import simulate
+
+        return simulate(self, n, evidence, method, seed, max_draws=max_draws,
+                        memory_budget=memory_budget)
 
     def d_separated(self, xs, ys, given=()) -> bool:
         """Set-to-set d-separation in linear time (Bayes ball, compiled on an array index)."""

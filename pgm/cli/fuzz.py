@@ -315,7 +315,7 @@ def cli_arguments(draw, commands: Sequence[Sequence[str]], models: Sequence[str]
 #: ``experiments`` read none and take seconds to minutes a case; their options are
 #: covered by the command-line tests)
 CLI_COMMANDS = (("check",), ("query",), ("infer",), ("sample",), ("denoise",), ("rbm", "score"),
-                ("rbm", "sample"), ("rbm", "train"))
+                ("rbm", "sample"), ("rbm", "train"), ("simulate",))
 
 
 @dataclass(frozen=True)

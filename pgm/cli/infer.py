@@ -16,10 +16,15 @@ Positional ``X=v`` arguments are a documented shorthand for ``-e X=v`` (so are
 ``X=v`` tokens among the ``--marginals`` names).  ``--evidence FILE`` (before
 ``--evidence-file``) still reads the file, with a deprecation warning.
 
+``--marginals --method lw [-n N] [--seed S]`` estimates the marginals of a Bayesian
+network by likelihood weighting instead (:func:`pgm.inference.sampling.lw_marginals`;
+the JSON adds ``"marginals_method"``, ``"samples"``, ``"ess"`` and ``"seed"``).
+
 Flags that do nothing in the mode asked for are refused (exit 2): ``--method``,
-``--restarts``, ``--seed`` without ``--map``; ``--restarts`` and ``--seed`` with
-``--method ve``; anything but the evidence, ``--marginals``, ``--heuristic``,
-``--memory-budget`` and ``--json`` with ``--plan``; ``--digits`` with ``--json``.
+``--restarts``, ``--seed``, ``-n`` without ``--map`` (or ``--marginals --method lw``);
+``--restarts`` and ``--seed`` with ``--method ve``; anything but the evidence,
+``--marginals``, ``--heuristic``, ``--memory-budget`` and ``--json`` with ``--plan``;
+``--digits`` with ``--json``.
 
 JSON: ``{"ok", "model", "evidence": {X: state}, "log_partition_function",
 "log10_partition_function", "marginals": {X: {state: p}}, "map": {X: state},
@@ -54,6 +59,7 @@ from pgm.cli.options import (
 EXIT_OK, EXIT_NEGATIVE, EXIT_BAD_INPUT = 0, 1, 2
 
 DEFAULT_RESTARTS = 10
+DEFAULT_LW_SAMPLES = 10_000
 DEFAULT_DIGITS = 6
 #: most significant digits worth printing (a float64 round-trips with 17)
 MAX_DIGITS = 17
@@ -115,10 +121,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         "(default: all variables)")
     p.add_argument("--map", action="store_true",
                    help="print the most probable assignment of the unobserved variables")
-    p.add_argument("--method", choices=("ve", "icm"), default=None,
+    p.add_argument("--method", choices=("ve", "icm", "lw"), default=None,
                    help="--map method: exact variable elimination (ve, the default) or ICM with "
                         "random restarts on the compiled engine (approximate, for models too "
-                        "wide for VE)")
+                        "wide for VE); --marginals method: ve (the default) or lw (likelihood "
+                        "weighting of a Bayesian network, approximate, with its effective "
+                        "sample size)")
+    p.add_argument("-n", "--samples", type=int, default=None, metavar="N",
+                   help=f"likelihood-weighting samples, --method lw only (default {DEFAULT_LW_SAMPLES})")
     p.add_argument("--restarts", type=int, default=None, metavar="N",
                    help=f"ICM restarts, --method icm only (default {DEFAULT_RESTARTS})")
     add_seed_option(p, "seed of --method icm")
@@ -146,13 +156,25 @@ def _refuse_noop_flags(args: argparse.Namespace) -> None:
 
     if args.plan:
         refuse_unused(args, ["--partition-function", "--map", "--method", "--restarts", "--seed",
-                             "--digits"], "with --plan (it only prints the elimination plan)")
+                             "--samples", "--digits"],
+                      "with --plan (it only prints the elimination plan)")
         return
-    if not args.map:
-        refuse_unused(args, ["--method", "--restarts", "--seed"], "without --map")
+    if args.method == "lw":
+        from pgm.exceptions import ParameterError
+
+        if args.map or args.marginals is None:
+            raise ParameterError("--method lw estimates --marginals (likelihood weighting); "
+                                 "--map takes --method ve or icm")
+        refuse_unused(args, ["--partition-function", "--restarts"],
+                      "with --method lw (it estimates --marginals only)")
+    elif not args.map:
+        refuse_unused(args, ["--method", "--restarts", "--seed", "--samples"],
+                      "without --map (or --marginals --method lw)")
     elif args.method != "icm":
-        refuse_unused(args, ["--restarts", "--seed"],
+        refuse_unused(args, ["--restarts", "--seed", "--samples"],
                       "with --method ve (exact MAP; see --method icm)")
+    else:
+        refuse_unused(args, ["--samples"], "with --method icm (see --method lw)")
     if args.json:
         refuse_unused(args, ["--digits"], "with --json (JSON has every digit)")
 
@@ -224,7 +246,20 @@ def run(args: argparse.Namespace) -> int:
         logz = ve.log_partition_function(ev)
         result["log_partition_function"] = logz
         result["log10_partition_function"] = logz / math.log(10)
-    if query is not None and not args.plan:
+    if query is not None and not args.plan and args.method == "lw":
+        from pgm.inference.sampling import lw_marginals
+
+        if not is_bn:
+            raise ParameterError(f"--method lw needs a Bayesian network; {args.model} is a "
+                                 f"{type(model).__name__}")
+        n_lw = check_positive_int("--samples", DEFAULT_LW_SAMPLES if args.samples is None
+                                  else args.samples)
+        est, ess = lw_marginals(model, n_lw, ev, variables=query, seed=seed,
+                                memory_budget=args.memory_budget)
+        result["marginals"] = marginals_json(model, est)
+        result["marginals_method"] = "likelihood weighting"
+        result["samples"], result["ess"], result["seed"] = n_lw, ess, seed
+    elif query is not None and not args.plan:
         result["marginals"] = marginals_json(model, ve.marginals(query, ev))
     if args.map:
         if args.method == "icm":
@@ -264,7 +299,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"{what} = {_fmt(result['log_partition_function'], digits)} (natural), "
               f"{_fmt(result['log10_partition_function'], digits)} (log10)")
     if "marginals" in result:
-        print("marginals:")
+        print("marginals:" if "ess" not in result else
+              f"marginals by likelihood weighting ({result['samples']} samples, seed "
+              f"{result['seed']}, effective sample size {result['ess']:.1f}):")
         for name, probs in result["marginals"].items():
             cells = "  ".join(f"{lab}={_fmt(x, digits)}" for lab, x in probs.items())
             print(f"  {name}: {cells}")
