@@ -8,11 +8,9 @@ uses.  Each case also checks that a normal-size call still works.
 
 from __future__ import annotations
 
-import struct
-import zlib
-
 import numpy as np
 import pytest
+from cli_helpers import png_header
 from cli_helpers import run_cli as _run_cli
 
 # imported here, so that the timed refusals below do not time the imports
@@ -323,16 +321,7 @@ def test_cli_denoise_graph_cut_over_budget(capsys, fast):
     assert "flow graph" in line
 
 
-def _png_header(path, width, height):
-    """A PNG whose header claims ``width x height`` pixels (and holds almost nothing)."""
-    def chunk(kind, data):
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
-                     + chunk(b"IDAT", zlib.compress(b"\0" * 16)) + chunk(b"IEND", b""))
-    return path
+_png_header = png_header
 
 
 def test_read_image_checks_the_header_size_before_decoding(tmp_path, fast):

@@ -11,11 +11,9 @@ folder and a missing file for every option of every subcommand.
 
 from __future__ import annotations
 
-import struct
-import zlib
-
 import numpy as np
 import pytest
+from cli_helpers import png_header
 
 from pgm.cli import main
 
@@ -39,14 +37,7 @@ def one_error_line(code, err) -> str:
 
 
 def _png_header(path, width, height):
-    def chunk(kind, data):
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
-                     + chunk(b"IDAT", zlib.compress(b"\0" * 16)) + chunk(b"IEND", b""))
-    return str(path)
+    return str(png_header(path, width, height))
 
 
 @pytest.fixture(scope="module")

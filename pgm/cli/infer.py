@@ -185,16 +185,7 @@ def run(args: argparse.Namespace) -> int:
     import math
 
     from pgm.bayesian_network import BayesianNetwork
-    from pgm.cli.options import (
-        collect_evidence,
-        evidence_json,
-        load_model,
-        marginals_json,
-        require_variables,
-        seed_of,
-        split_names,
-        write_json,
-    )
+    from pgm.cli import options
     from pgm.evidence import model_variables
     from pgm.exceptions import ParameterError
     from pgm.inference.variable_elimination import VariableElimination
@@ -207,8 +198,8 @@ def run(args: argparse.Namespace) -> int:
                              f"{MAX_DIGITS} significant digits), got {digits}")
     restarts = check_positive_int("--restarts",
                                   DEFAULT_RESTARTS if args.restarts is None else args.restarts)
-    seed = seed_of(args)
-    model = load_model(args.model)
+    seed = options.seed_of(args)
+    model = options.load_model(args.model)
 
     # marginals given as `--marginals A B X=1`: argparse puts X=1 with the variables
     marg_tokens = None
@@ -218,19 +209,20 @@ def run(args: argparse.Namespace) -> int:
         for tok in args.marginals:
             (assignments if "=" in tok else marg_tokens).append(tok)
 
-    ev, source = collect_evidence(model, args, assignments, command="infer")
+    ev, source = options.collect_evidence(model, args, assignments, command="infer")
     variables = model_variables(model)
     query = None
     if marg_tokens is not None:
-        if marg_tokens and not split_names(marg_tokens, variables):
+        if marg_tokens and not options.split_names(marg_tokens, variables):
             raise ParameterError(f"--marginals names no variable (got {' '.join(marg_tokens)!r}); "
                                  "give names, or --marginals alone for all")
-        query = require_variables(model, marg_tokens) if split_names(marg_tokens) else variables
+        named = options.split_names(marg_tokens)
+        query = options.require_variables(model, marg_tokens) if named else variables
     ve = VariableElimination(model, heuristic=args.heuristic, memory_budget=args.memory_budget)
     want_pf = args.partition_function or (marg_tokens is None and not args.map and not args.plan)
     is_bn = isinstance(model, BayesianNetwork)
 
-    result: dict = {"ok": True, "model": str(args.model), "evidence": evidence_json(model, ev)}
+    result: dict = {"ok": True, "model": str(args.model), "evidence": options.evidence_json(model, ev)}
     if source:
         result["evidence_file"] = source
 
@@ -256,11 +248,11 @@ def run(args: argparse.Namespace) -> int:
                                   else args.samples)
         est, ess = lw_marginals(model, n_lw, ev, variables=query, seed=seed,
                                 memory_budget=args.memory_budget)
-        result["marginals"] = marginals_json(model, est)
+        result["marginals"] = options.marginals_json(model, est)
         result["marginals_method"] = "likelihood weighting"
         result["samples"], result["ess"], result["seed"] = n_lw, ess, seed
     elif query is not None and not args.plan:
-        result["marginals"] = marginals_json(model, ve.marginals(query, ev))
+        result["marginals"] = options.marginals_json(model, ve.marginals(query, ev))
     if args.map:
         if args.method == "icm":
             from pgm.inference import icm_map
@@ -273,11 +265,11 @@ def run(args: argparse.Namespace) -> int:
         else:
             assignment, value = ve.map_assignment(ev)
             result["map_method"] = "variable elimination"
-        result["map"] = evidence_json(model, {v: s for v, s in assignment.items() if v not in ev})
+        result["map"] = options.evidence_json(model, {v: s for v, s in assignment.items() if v not in ev})
         result["map_log_value"] = value
 
     if args.json:
-        write_json(result)
+        options.write_json(result)
         return EXIT_OK
 
     from pgm.cli.check import describe_model

@@ -71,16 +71,7 @@ def run(args) -> int:
     import numpy as np
 
     from pgm._config import memory_budget_bytes
-    from pgm.cli.options import (
-        collect_evidence,
-        evidence_json,
-        load_model,
-        marginals_json,
-        require_variables,
-        seed_of,
-        split_names,
-        write_json,
-    )
+    from pgm.cli import options
     from pgm.exceptions import ParameterError
     from pgm.inference.compiled import as_factor_graph, compile_model
     from pgm.inference.gibbs import gibbs_sample, record_bytes
@@ -90,13 +81,13 @@ def run(args) -> int:
     chains = check_positive_int("--chains", args.chains)
     burn_in = None if args.burn_in is None else check_nonnegative_int("--burn-in", args.burn_in)
     thin = check_positive_int("--thin", args.thin)
-    seed = seed_of(args)
-    if args.variables is not None and not split_names(args.variables):
+    seed = options.seed_of(args)
+    if args.variables is not None and not options.split_names(args.variables):
         raise ParameterError(f"--variables names no variable (got {' '.join(args.variables)!r})")
-    model = load_model(args.model)
-    ev, source = collect_evidence(model, args, command="sample")
+    model = options.load_model(args.model)
+    ev, source = options.collect_evidence(model, args, command="sample")
     fg = as_factor_graph(model)
-    show = require_variables(model, args.variables) if args.variables else list(fg.variables)
+    show = options.require_variables(model, args.variables) if args.variables else list(fg.variables)
     t0 = time.perf_counter()
     cm = compile_model(fg)
     # keep the samples (Geyer ESS) unless they would be big or over the memory budget;
@@ -113,15 +104,15 @@ def run(args) -> int:
         "ok": True, "model": str(args.model),
         "samples": res.n_samples, "chains": res.chains, "burn_in": res.burn_in, "thin": res.thin,
         "scan": res.scan, "seed": res.seed,
-        "evidence": evidence_json(model, ev),
+        "evidence": options.evidence_json(model, ev),
         **({"evidence_file": source} if source else {}),
-        "marginals": marginals_json(model, {v: res.marginals[v] for v in show}),
+        "marginals": options.marginals_json(model, {v: res.marginals[v] for v in show}),
         "rhat": {str(v): res.rhat[v] for v in show},
         "ess": {str(v): res.ess[v] for v in show},
         "max_rhat": res.max_rhat, "min_ess": res.min_ess, "seconds": seconds,
     }
     if args.json:
-        write_json(out)
+        options.write_json(out)
         return 0
     print(f"Gibbs sampling of {args.model}: {res.chains} chains x {res.n_samples} samples "
           f"(burn-in {res.burn_in}, thin {res.thin}, {res.scan} scan, seed {res.seed}) "
