@@ -19,6 +19,7 @@ import numpy as np
 
 from pgm.exceptions import ModelError, PGMError, QueryError, UnknownVariableError
 from pgm.factor import Factor, is_sequence
+from pgm.validation import check_flag, check_float
 
 __all__ = ["d_separated", "separated", "independence_gap", "as_variable_set", "query_sets",
            "IndependenceQueries"]
@@ -209,18 +210,13 @@ def independence_gap(joint: Factor, xs, ys, given=()) -> float:
 
 class IndependenceQueries:
     """Independence methods of a model with a ``joint()`` and a structural test
-    ``is_separated(xs, ys, given)`` (d-separation for a Bayesian network, graph
-    separation for a factor graph)."""
-
-    def is_separated(self, xs, ys, given=()) -> bool:  # pragma: no cover - each model has one
-        raise NotImplementedError
+    ``is_separated(xs, ys, given)``, which each model defines (d-separation for a
+    Bayesian network, graph separation for a factor graph)."""
 
     def is_independent(self, xs, ys, given=(), *, numeric: bool = False,
                        atol: float = 1e-9) -> bool:
         """Structural independence (:meth:`is_separated`) or, with ``numeric=True``,
         numerical independence: :meth:`independence_gap` at most ``atol``."""
-        from pgm.validation import check_flag, check_float
-
         numeric = check_flag("numeric", numeric)
         atol = check_float("atol", atol, minimum=0)
         if numeric:

@@ -17,8 +17,12 @@ def ex(name: str) -> str:
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
-    """Run ``pgm ARGV...`` in-process: ``(exit code, stdout, stderr)``."""
-    code = main(list(argv))
+    """Run ``pgm ARGV...`` in-process: ``(exit code, stdout, stderr)``; an argparse usage
+    error (its ``SystemExit``) counts as its exit code."""
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 2
     out, err = capsys.readouterr()
     return code, out, err
 

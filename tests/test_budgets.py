@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from cli_helpers import png_header
-from cli_helpers import run_cli as _run_cli
+from cli_helpers import png_header, run_cli
 
 # imported here, so that the timed refusals below do not time the imports
 import pgm.inference.gibbs  # noqa: F401
@@ -24,15 +23,6 @@ from pgm.factor import Factor
 from pgm.factor_graph import FactorGraph
 
 HUGE = 10**13
-
-
-def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
-    """``pgm ARGV`` in-process; a usage error (argparse's exit) counts as its exit code."""
-    try:
-        return _run_cli(capsys, *argv)
-    except SystemExit as exc:
-        out, err = capsys.readouterr()
-        return int(exc.code), out, err
 
 
 @pytest.fixture

@@ -13,18 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from cli_helpers import png_header
-
-from pgm.cli import main
+from cli_helpers import png_header, run_cli
 
 
 def run(capsys, argv):
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:   # argparse's usage errors
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
+    return run_cli(capsys, *argv)
 
 
 def one_error_line(code, err) -> str:
