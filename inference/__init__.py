@@ -4,7 +4,9 @@ package does not import Numba) and are cached on disk.
 
 Modules: :mod:`~pgm.inference.orders` (elimination orders),
 :mod:`~pgm.inference.elimination` (the log-space elimination engine),
-:mod:`~pgm.inference.variable_elimination` (the exact queries);
+:mod:`~pgm.inference.variable_elimination` (the exact queries),
+:mod:`~pgm.inference.junction_tree` (a compiled junction tree, batched over many rows
+of evidence: log evidence, posteriors and expected counts for EM);
 :mod:`~pgm.inference.compiled`, :mod:`~pgm.inference.gibbs`, :mod:`~pgm.inference.icm`
 and :mod:`~pgm.inference.diagnostics` (the generic compiled engine);
 :mod:`~pgm.inference.grid` (Ising grids), :mod:`~pgm.inference.pairwise` (pairwise
@@ -63,6 +65,7 @@ _ENGINE = {
     "forward_sample": "sampling", "rejection_sample": "sampling",
     "likelihood_weighting": "sampling", "lw_marginals": "sampling", "SampleResult": "sampling",
     "simulate": "sampling", "effective_sample_size": "sampling",
+    "JunctionTree": "junction_tree",
 }
 __all__ += list(_ENGINE)
 

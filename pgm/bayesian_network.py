@@ -1,7 +1,10 @@
 """Bayesian networks: a DAG on a :class:`networkx.DiGraph` plus one CPD per variable.
 
 :meth:`BayesianNetwork.simulate` (forward, rejection and likelihood-weighted samples) is a
-thin convenience over pgm.inference, imported lazily (inside the method).
+thin convenience over pgm.inference, imported lazily (inside the method); so are
+:meth:`BayesianNetwork.fit`, :meth:`~BayesianNetwork.log_likelihood`,
+:meth:`~BayesianNetwork.predict` and :meth:`~BayesianNetwork.predict_proba` over
+:mod:`pgm.learning` (whose EM and prediction import pgm.inference inside functions).
 """
 
 from __future__ import annotations
@@ -447,6 +450,53 @@ class BayesianNetwork(IndependenceQueries):
 
         return simulate(self, n, evidence, method, seed, max_draws=max_draws,
                         memory_budget=memory_budget)
+
+    # ------------------------------------------------------------ from data
+    def fit(self, data, method: str = "mle", *, prior=None,
+            equivalent_sample_size: float = 10.0, **options) -> BayesianNetwork:
+        """A new network with this one's structure and CPDs fitted to ``data``.
+
+        ``method`` is ``"mle"`` (maximum likelihood; parent configurations without data get
+        uniform rows, with a warning naming them), ``"bayes"`` (Dirichlet posterior mean;
+        ``prior="bdeu"`` with ``equivalent_sample_size``, ``"k2"``, a number or per-CPD
+        pseudo-counts) or ``"em"`` (missing values, latent variables).  ``data`` is a
+        pandas or Dask DataFrame, a code array or a CSV/Parquet path.  Other options go to
+        :func:`pgm.learning.fit_parameters`, which returns the details (counts, EM history).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> bn = BayesianNetwork([("rain", "wet")])
+        >>> df = pd.DataFrame({"rain": ["no", "yes", "no"], "wet": ["dry", "wet", "dry"]})
+        >>> bn.fit(df).get_cpd("wet").values.tolist()
+        [[1.0, 0.0], [0.0, 1.0]]
+        """
+        from pgm.learning.parameters import fit_parameters
+
+        return fit_parameters(self, data, method=method, prior=prior,
+                              equivalent_sample_size=equivalent_sample_size, **options).model
+
+    def log_likelihood(self, data, *, per_row: bool = False, memory_budget: int | None = None):
+        """Natural-log likelihood of ``data`` (total, or per row); missing values are
+        summed out.  See :func:`pgm.learning.log_likelihood`."""
+        from pgm.learning.prediction import log_likelihood
+
+        return log_likelihood(self, data, per_row=per_row, memory_budget=memory_budget)
+
+    def predict_proba(self, data, variables=None, *, memory_budget: int | None = None):
+        """Posterior marginals of ``variables`` (default: those without a column) for every
+        row of ``data``, each distinct row inferred once.  See
+        :func:`pgm.learning.predict_proba`."""
+        from pgm.learning.prediction import predict_proba
+
+        return predict_proba(self, data, variables, memory_budget=memory_budget)
+
+    def predict(self, data, variables=None, *, memory_budget: int | None = None):
+        """The most probable state of each of ``variables`` for every row of ``data``.
+        See :func:`pgm.learning.predict`."""
+        from pgm.learning.prediction import predict
+
+        return predict(self, data, variables, memory_budget=memory_budget)
 
     def d_separated(self, xs, ys, given=()) -> bool:
         """Set-to-set d-separation in linear time (Bayes ball, compiled on an array index)."""

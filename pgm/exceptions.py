@@ -27,6 +27,8 @@ __all__ = [
     "ArgumentTypeError",
     "TrainingDivergedError",
     "EstimateWarning",
+    "DataError",
+    "UnseenParentsWarning",
 ]
 
 
@@ -146,3 +148,14 @@ class TrainingDivergedError(ModelError):
 class EstimateWarning(RuntimeWarning):
     """A stochastic estimate came out unreliable (e.g. an AIS error bar that reaches zero):
     the number is returned, with a message that says why and what to change."""
+
+
+class DataError(PGMError, ValueError):
+    """Data to learn from is unusable: a missing column, a state the model does not have,
+    a missing value where none is allowed, no rows.  The message names the column, the
+    value and (where there is one) the row."""
+
+
+class UnseenParentsWarning(UserWarning):
+    """Fitting left some parent configurations without data: their CPD rows were set
+    uniform.  The message (and the fit result's ``unseen``) names them."""

@@ -48,6 +48,7 @@ __all__ = [
     "assignments",
     "evidence",
     "disjoint_variable_sets",
+    "data_codes",
     "model_variables",
 ]
 
@@ -282,6 +283,37 @@ def factor_graphs(*, min_variables: int = 1, max_variables: int = 6, min_cardina
 
 
 # ------------------------------------------------------ assignments & evidence
+def data_codes(model: BayesianNetwork | FactorGraph, *, min_rows: int = 1, max_rows: int = 40,
+               missing: bool = False) -> SearchStrategy[np.ndarray]:
+    """Data tables of state codes for ``model``: ``int32`` arrays ``(rows, variables)``,
+    columns in the model's variable order, each entry a uniformly drawn state; with
+    ``missing`` some entries are ``-1`` (a missing value), up to whole columns.
+
+    Examples
+    --------
+    >>> fg = FactorGraph([Factor(["a", "b"], [2, 3], np.ones(6))])
+    >>> x = data_codes(fg, min_rows=5, max_rows=5).example()
+    >>> x.shape, bool(x[:, 1].max() <= 2)
+    ((5, 2), True)
+    """
+    _check_range("rows", min_rows, max_rows, 1)
+    missing = check_flag("missing", missing)
+    card = list(_cardinalities(model).values())
+
+    @st.composite
+    def _codes(draw) -> np.ndarray:
+        n = draw(st.integers(min_rows, max_rows))
+        rng = np.random.default_rng(draw(_SEEDS))
+        x = np.column_stack([rng.integers(0, c, size=n) for c in card]).astype(np.int32)
+        x = x.reshape(n, len(card))
+        if missing:
+            rate = draw(st.sampled_from([0.0, 0.1, 0.3, 1.0]))
+            x[rng.random(x.shape) < rate] = -1
+        return x
+
+    return _codes()
+
+
 def assignments(model: BayesianNetwork | FactorGraph) -> SearchStrategy[dict]:
     """Full assignments ``{variable: state index}`` of ``model``.
 

@@ -27,7 +27,7 @@ import sys
 from collections.abc import Sequence
 
 #: subcommand modules, in the order ``pgm --help`` lists them
-SUBCOMMANDS = ("check", "query", "infer", "demo", "sample", "simulate", "denoise", "rbm",
+SUBCOMMANDS = ("check", "query", "infer", "demo", "sample", "simulate", "learn", "denoise", "rbm",
                "experiments")
 
 EXIT_OK, EXIT_NEGATIVE, EXIT_BAD_INPUT = 0, 1, 2

@@ -315,7 +315,7 @@ def cli_arguments(draw, commands: Sequence[Sequence[str]], models: Sequence[str]
 #: ``experiments`` read none and take seconds to minutes a case; their options are
 #: covered by the command-line tests)
 CLI_COMMANDS = (("check",), ("query",), ("infer",), ("sample",), ("denoise",), ("rbm", "score"),
-                ("rbm", "sample"), ("rbm", "train"), ("simulate",))
+                ("rbm", "sample"), ("rbm", "train"), ("simulate",), ("learn",))
 
 
 @dataclass(frozen=True)
@@ -331,7 +331,8 @@ class FuzzTarget:
 def fuzz_targets(workdir: str | os.PathLike, *, seconds: float = 30.0,
                  memory_limit: int | None = None) -> dict[str, FuzzTarget]:
     """The fuzz targets, with their scratch files in ``workdir``: ``bif`` and ``uai``
-    (mutated example networks through the readers), ``evidence`` (``X=v`` strings
+    (mutated example networks through the readers), ``csv`` (mutated data tables through
+EM fitting), ``evidence`` (``X=v`` strings
     through the evidence parser), ``npz`` (damaged RBM files through the loader and a
     score) and ``cli`` (argument vectors through :data:`CLI_COMMANDS`)."""
     import numpy as np
@@ -356,6 +357,10 @@ def fuzz_targets(workdir: str | os.PathLike, *, seconds: float = 30.0,
     examples = Path(__file__).resolve().parents[2] / "tests" / "examples"
     models = ["asia", "cancer", "sprinkler", "misconception", "no-such-model", str(rbm_path)]
     models += [str(examples / n) for n in ("broken_cpd.py", "cycle.py") if (examples / n).is_file()]
+    csv_text = asia.simulate(60, seed=0).to_frame().to_csv(index=False)
+    (work / "asia.csv").write_text(csv_text, encoding="utf-8")
+    models.append(str(work / "asia.csv"))  # DATA for ``learn`` (a bad MODEL elsewhere)
+    fuzzed_csv = work / "fuzzed.csv"
 
     def limited(fn):
         return run_case(fn, seconds=seconds, memory_limit=memory_limit)
@@ -367,6 +372,20 @@ def fuzz_targets(workdir: str | os.PathLike, *, seconds: float = 30.0,
             BernoulliRBM.load(damaged_path).score_samples(X[:2])
 
         return limited(load_and_score)
+
+    def run_csv(text: str) -> Outcome:
+        import warnings
+
+        from pgm.learning import fit_parameters
+
+        fuzzed_csv.write_text(text, encoding="utf-8", errors="replace")
+
+        def fit():
+            with warnings.catch_warnings():  # unseen parent rows: expected of damaged data
+                warnings.simplefilter("ignore")
+                fit_parameters(asia, fuzzed_csv, method="em", max_iterations=3)
+
+        return limited(fit)
 
     def run_cli(argv: list[str]) -> Outcome:
         cwd = os.getcwd()
@@ -384,6 +403,8 @@ def fuzz_targets(workdir: str | os.PathLike, *, seconds: float = 30.0,
                           lambda t: f"UAI text {t[:60]!r}..."),
         "evidence": FuzzTarget("evidence", evidence_items(asia.nodes, ["yes", "no", "0", "1"]),
                                lambda e: limited(lambda: parse_evidence_items(asia, [e]))),
+        "csv": FuzzTarget("csv", mutated_text(csv_text), run_csv,
+                          lambda t: f"data table of {len(t)} characters"),
         "npz": FuzzTarget("npz", damaged_bytes(rbm_bytes), run_npz,
                           lambda b: f"RBM file of {len(b)} bytes"),
         "cli": FuzzTarget("cli", cli_arguments(CLI_COMMANDS, models), run_cli,
