@@ -88,7 +88,7 @@ from pgm.factor_graph import FactorGraph
 from pgm.inference.orders import HEURISTICS, cluster_sizes, order_for
 from pgm.validation import check_choice, check_positive_int
 
-__all__ = ["JunctionTree", "WORKSPACE_TARGET", "MAX_LOG_RANGE", "ON_IMPOSSIBLE"]
+__all__ = ["JunctionTree", "Calibration", "WORKSPACE_TARGET", "MAX_LOG_RANGE", "ON_IMPOSSIBLE"]
 
 Variable = Hashable
 
@@ -768,3 +768,135 @@ class JunctionTree:
             ev = {self.variables[j]: int(x) for j, x in enumerate(row[0]) if x >= 0}
             raise EvidenceError(f"the evidence {ev} has probability zero under the model")
         return {v: p[0] for v, p in post.items()}
+
+    # ------------------------------------------------------- one calibration
+    def calibrate(self, evidence: Mapping[Any, Any] | None = None, *,
+                  soft_evidence: Mapping[Any, Any] | None = None) -> Calibration:
+        """One sum-product calibration: a :class:`Calibration` holding every clique's
+        posterior, so that any number of marginals, joints of variables in one clique and
+        the probability of the evidence are read off it without another propagation.
+
+        ``evidence`` is ``{variable: state}`` (names or indices); ``soft_evidence`` is
+        ``{variable: likelihood vector}`` (virtual evidence: the variable gets a virtual
+        child observed with those likelihoods).  Impossible evidence raises
+        :class:`~pgm.exceptions.EvidenceError`.
+
+        Examples
+        --------
+        >>> import pgm.examples
+        >>> cal = JunctionTree(pgm.examples.load("asia")).calibrate({"xray": "yes"})
+        >>> cal.marginal("lung").round(4).tolist(), round(cal.probability_of_evidence(), 5)
+        ([0.4887, 0.5113], 0.11029)
+        >>> cal.joint(["lung", "either"]).values.shape
+        (2, 2)
+        """
+        row = self._one_row(evidence)
+        lik = self._check_likelihoods(soft_evidence, 1)
+        ll, beliefs = self._propagate(row, lik, frozenset(range(len(self.cliques))))
+        if not np.isfinite(ll[0]):
+            ev = {self.variables[j]: int(x) for j, x in enumerate(row[0]) if x >= 0}
+            raise EvidenceError(f"the evidence {ev}{' and soft evidence' if lik else ''} has "
+                                "probability zero under the model")
+        tables = []
+        for c in range(len(self.cliques)):
+            t = beliefs[c][..., 0]
+            tables.append(t / t.sum())
+        return Calibration(self, float(ll[0]), tables)
+
+    def map_assignment(self, evidence: Mapping[Any, Any] | None = None, *,
+                       soft_evidence: Mapping[Any, Any] | None = None) -> tuple[dict, float]:
+        """The most probable assignment (MPE) by max-product on the tree, in log space.
+
+        Returns ``({variable: state index}, log value)`` where the log value is
+        ``log max_x p(x, evidence)`` (for a factor graph the unnormalized log score), with
+        evidence variables at their observed states; ties go to the lowest state index.
+
+        Examples
+        --------
+        >>> import pgm.examples
+        >>> jt = JunctionTree(pgm.examples.load("asia"))
+        >>> assignment, logp = jt.map_assignment({"dysp": "yes"})
+        >>> jt.model.state_names("bronc")[assignment["bronc"]], round(logp, 4)
+        ('yes', -1.6039)
+        """
+        row = self._one_row(evidence)
+        lik = self._check_likelihoods(soft_evidence, 1)
+        k = len(self.cliques)
+        with np.errstate(divide="ignore"):
+            logs = [np.log(self._initial(c, row, lik)[..., 0]) for c in range(k)]
+        msgs: dict[int, np.ndarray] = {}
+        for c in reversed(self._preorder):          # collect by max: children first
+            e = self._edges[c]
+            m = logs[c].max(axis=e.child_sum) if e.child_sum else logs[c].copy()
+            msgs[c] = m
+            logs[e.parent] = logs[e.parent] + m.transpose(e.to_parent[:-1]).reshape(e.parent_shape)
+        state: dict[Variable, int] = {}
+        value = self._offset - (self._normalizer if self._is_bn else 0.0)
+        for r in self._roots:
+            t = logs[r]
+            top = float(t.max())
+            if not np.isfinite(top):
+                raise EvidenceError("the evidence has probability zero under the model")
+            value += top
+            idx = np.unravel_index(int(np.argmax(t)), t.shape)
+            state.update({v: int(i) for v, i in zip(self.cliques[r], idx)})
+        for c in self._preorder:                    # decode: parents first
+            t = logs[c]
+            fixed = tuple(state[v] if v in state else slice(None) for v in self.cliques[c])
+            sub = t[fixed]
+            free = [v for v in self.cliques[c] if v not in state]
+            if free:
+                idx = np.unravel_index(int(np.argmax(sub)), sub.shape)
+                state.update({v: int(i) for v, i in zip(free, idx)})
+        return {v: state[v] for v in self.variables}, float(value)
+
+
+@dataclass
+class Calibration:
+    """The calibrated junction tree for one evidence set (see :meth:`JunctionTree.calibrate`).
+
+    Attributes
+    ----------
+    tree : JunctionTree
+    log_evidence : float
+        ``log P(evidence)`` (``log Z(evidence)`` for a factor graph).
+    beliefs : list of ndarray
+        Each clique's normalized posterior table (axes: the clique's variables).
+    """
+
+    tree: JunctionTree
+    log_evidence: float
+    beliefs: list
+
+    def probability_of_evidence(self, *, log: bool = False) -> float:
+        """``P(evidence)`` (or its natural log)."""
+        return self.log_evidence if log else float(np.exp(self.log_evidence))
+
+    def joint(self, variables: Iterable[Any]):
+        """``P(variables | evidence)`` as a normalized :class:`~pgm.factor.Factor`, axes in the
+        order given; the variables must lie in one clique (else
+        :class:`~pgm.exceptions.QueryError`)."""
+        from pgm.factor import Factor
+
+        scope = self.tree._scope(list(variables) if is_sequence(variables) else [variables])
+        h = self.tree.clique_of(scope)
+        cv = self.tree.cliques[h]
+        axes = tuple(a for a, v in enumerate(cv) if v not in scope)
+        table = self.beliefs[h].sum(axis=axes) if axes else self.beliefs[h]
+        kept = [v for v in cv if v in scope]
+        table = np.transpose(table, [kept.index(v) for v in scope])
+        return Factor(list(scope), table.shape, table)
+
+    def marginal(self, variable: Any) -> np.ndarray:
+        """``P(variable | evidence)``."""
+        v = self.tree._variable(variable, "query variable")
+        h = self.tree._home[v]
+        cv = self.tree.cliques[h]
+        axes = tuple(a for a, u in enumerate(cv) if u != v)
+        p = self.beliefs[h].sum(axis=axes) if axes else self.beliefs[h]
+        return p / p.sum()
+
+    def marginals(self, variables: Iterable[Any] | None = None) -> dict:
+        """``{variable: P(variable | evidence)}`` (default: every variable)."""
+        chosen = self.tree.variables if variables is None else list(variables)
+        return {self.tree._variable(v, "query variable"): self.marginal(v) for v in chosen}

@@ -37,7 +37,7 @@ import numpy as np
 
 from pgm._config import check_allocation
 from pgm._math import logsumexp
-from pgm.evidence import normalize_evidence
+from pgm.evidence import normalize_evidence, normalize_soft_evidence
 from pgm.exceptions import EvidenceError, ModelError, ParameterError
 from pgm.validation import DEFAULT_SEED, check_choice, check_positive_int, resolve_seed
 
@@ -335,13 +335,15 @@ def effective_sample_size(log_weights: np.ndarray) -> float:
 
 
 def likelihood_weighting(bn: Any, n: int, evidence: Mapping | None = None, *,
-                         seed: Any = DEFAULT_SEED,
+                         seed: Any = DEFAULT_SEED, soft_evidence: Mapping | None = None,
                          memory_budget: int | None = None) -> SampleResult:
     """``n`` likelihood-weighted samples of ``bn`` given ``evidence``.
 
     Evidence variables are clamped to their states; every other variable is drawn
     from its CPD; each sample's ``log_weights`` entry is the sum of
-    ``log P(e | parents)`` over the evidence variables.  ``ess`` is
+    ``log P(e | parents)`` over the evidence variables, plus, for each soft-evidence
+    variable ``{X: likelihoods}`` (virtual evidence), ``log likelihoods[x]`` of its drawn
+    state.  ``ess`` is
     ``(sum w)^2 / sum w^2``.  Raises :class:`~pgm.exceptions.EvidenceError` when every
     weight is zero (the evidence has probability zero, or is too improbable for ``n``).
 
@@ -357,6 +359,13 @@ def likelihood_weighting(bn: Any, n: int, evidence: Mapping | None = None, *,
     ev = _evidence_cols(bn, plan, evidence)
     codes = np.zeros((n, len(plan.variables)), dtype=CODE_DTYPE, order="F")
     logw = _draw(plan, codes, np.random.default_rng(seed), clamp=ev)
+    soft = normalize_soft_evidence(bn, soft_evidence)
+    col = {v: j for j, v in enumerate(plan.variables)}
+    with np.errstate(divide="ignore"):
+        for v, lik in soft.items():
+            if col[v] in ev:
+                raise EvidenceError(f"{v!r} has both evidence and soft evidence; give one")
+            logw += np.log(lik)[codes[:, col[v]]]
     ess = effective_sample_size(logw)
     if ess == 0.0:
         shown = ", ".join(f"{plan.variables[j]}={plan.states[plan.variables[j]][s]}"
@@ -371,6 +380,7 @@ def likelihood_weighting(bn: Any, n: int, evidence: Mapping | None = None, *,
 
 def lw_marginals(bn: Any, n: int, evidence: Mapping | None = None, *,
                  variables: Iterable[Hashable] | None = None, seed: Any = DEFAULT_SEED,
+                 soft_evidence: Mapping | None = None,
                  memory_budget: int | None = None) -> tuple[dict[Hashable, np.ndarray], float]:
     """``({variable: estimated P(variable | evidence)}, ess)`` by likelihood weighting.
 
@@ -382,7 +392,8 @@ def lw_marginals(bn: Any, n: int, evidence: Mapping | None = None, *,
     >>> list(m), round(float(m["lung"].sum()), 9), ess > 1000
     (['lung'], 1.0, True)
     """
-    res = likelihood_weighting(bn, n, evidence, seed=seed, memory_budget=memory_budget)
+    res = likelihood_weighting(bn, n, evidence, seed=seed, soft_evidence=soft_evidence,
+                               memory_budget=memory_budget)
     if variables is not None:
         from pgm.evidence import resolve_variable
 

@@ -50,6 +50,8 @@ __all__ = [
     "parse_assignment",
     "parse_evidence_items",
     "read_evidence_file",
+    "normalize_soft_evidence",
+    "with_soft_evidence",
 ]
 
 
@@ -165,8 +167,14 @@ def parse_assignment(token: str) -> tuple[str, str]:
     return name.strip(), value.strip()
 
 
-def parse_evidence_items(model: Any, items: Iterable[str]) -> dict[Hashable, int]:
+def parse_evidence_items(model: Any, items: Iterable[str], *,
+                         soft: dict | None = None) -> dict[Hashable, int]:
     """Evidence from command-line items ``"X=v"`` (each may hold several: ``"X=v,Y=w"``).
+
+    Soft (virtual) evidence is written ``X~0.8,0.2`` (one likelihood per state, in state
+    order; the numbers after ``~`` run until the next ``Y=v`` or ``Y~...``).  It is put
+    into ``soft`` (``{variable: likelihood array}``) when a dict is given, and refused
+    with :class:`EvidenceError` otherwise (a command that cannot use it says so).
 
     Examples
     --------
@@ -174,14 +182,95 @@ def parse_evidence_items(model: Any, items: Iterable[str]) -> dict[Hashable, int
     >>> fg = FactorGraph([Factor(["a", "b"], [2, 2], [[1, 2], [3, 4]])])
     >>> parse_evidence_items(fg, ["a=1,b=0"])
     {'a': 1, 'b': 0}
+    >>> soft = {}
+    >>> parse_evidence_items(fg, ["b~0.8,0.2,a=0"], soft=soft), soft["b"].tolist()
+    ({'a': 0}, [0.8, 0.2])
     """
     raw: dict[Any, str] = {}
+    raw_soft: dict[Any, list[str]] = {}
+    current = None
     for item in items:
+        current = None
         for part in str(item).split(","):
-            if part.strip():
+            if not part.strip():
+                continue
+            if "~" in part and ("=" not in part or part.index("~") < part.index("=")):
+                name, first = part.split("~", 1)
+                if not name.strip():
+                    raise EvidenceError(f"soft evidence {part!r} is not of the form X~l1,l2,...")
+                if soft is None:
+                    raise EvidenceError(f"soft evidence {str(item)!r} (X~likelihoods) is not "
+                                        "available here; give X=v")
+                current = resolve_variable(model, name.strip())
+                raw_soft[current] = [first.strip()] if first.strip() else []
+            elif "=" in part or current is None:
                 name, value = parse_assignment(part)
                 raw[resolve_variable(model, name)] = value
+                current = None
+            else:
+                raw_soft[current].append(part.strip())
+    if soft is not None:
+        soft.update(normalize_soft_evidence(model, raw_soft))
     return normalize_evidence(model, raw)
+
+
+def normalize_soft_evidence(model: Any, soft: Mapping[Any, Any] | None) -> dict[Hashable, np.ndarray]:
+    """``{variable: likelihoods}`` validated: one finite, non-negative number per state, not
+    all zero (numbers may be given as text).  Raises :class:`EvidenceError` naming the variable.
+
+    Examples
+    --------
+    >>> from pgm import Factor, FactorGraph
+    >>> fg = FactorGraph([Factor(["a"], [2], [1.0, 1.0])])
+    >>> normalize_soft_evidence(fg, {"a": ["0.5", 1]})["a"].tolist()
+    [0.5, 1.0]
+    """
+    out: dict[Hashable, np.ndarray] = {}
+    if not soft:
+        return out
+    if not isinstance(soft, Mapping):
+        raise EvidenceError(f"soft evidence must be a mapping {{variable: likelihoods}}, got "
+                            f"{type(soft).__name__}")
+    for name, values in soft.items():
+        v = resolve_variable(model, name)
+        card = model.cardinality(v)
+        try:
+            lik = np.array([float(x) for x in values], dtype=np.float64)
+        except (TypeError, ValueError):
+            raise EvidenceError(f"soft evidence of {v!r} must be numbers, one per state, got "
+                                f"{values!r}") from None
+        if lik.shape != (card,):
+            raise EvidenceError(f"soft evidence of {v!r} gives {lik.size} likelihoods; {v!r} has "
+                                f"{card} states ({', '.join(map(str, model.state_names(v)))})")
+        if not np.all(np.isfinite(lik)) or np.any(lik < 0) or not np.any(lik > 0):
+            raise EvidenceError(f"soft evidence of {v!r} must be finite, non-negative and not "
+                                f"all zero, got {lik.tolist()}")
+        out[v] = lik
+    return out
+
+
+def with_soft_evidence(model: Any, soft: Mapping[Any, Any] | None):
+    """The model as a factor graph with one unary factor per soft-evidence variable (its
+    likelihoods): the virtual-evidence semantics, usable by any exact or sampling method.
+
+    For a Bayesian network the factor graph's ``Z`` is the probability of the soft
+    evidence.
+
+    Examples
+    --------
+    >>> import pgm
+    >>> bn = pgm.BayesianNetwork.from_cpds([pgm.TabularCPD("a", [0.25, 0.75])])
+    >>> fg = with_soft_evidence(bn, {"a": [1.0, 0.0]})
+    >>> len(fg.factors)
+    2
+    """
+    from pgm.factor import Factor
+
+    lik = normalize_soft_evidence(model, soft)
+    fg = model.to_factor_graph() if hasattr(model, "to_factor_graph") else model.copy()
+    for v, a in lik.items():
+        fg.add_factor(Factor([v], [len(a)], a))
+    return fg
 
 
 def read_evidence_file(model: Any, path: str | os.PathLike) -> dict[Hashable, int]:

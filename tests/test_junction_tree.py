@@ -426,3 +426,52 @@ def test_forest_sums_the_components():
     np.testing.assert_allclose(jt.log_evidence(), np.log(10.0 * 4.0 * 4.0), atol=1e-12)
     assert jt.variables == ["lonely", "a", "b", "c"]
     _check_against_ve(fg, np.array([[-1, -1, -1, -1], [3, 1, -1, 2], [-1, -1, 0, -1]]), jt)
+
+
+# ------------------------------------------------------------ one calibration, MPE
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_calibration_and_max_product_equal_variable_elimination(data):
+    model = data.draw(st.one_of(bayesian_networks(max_nodes=6, max_cardinality=3),
+                                factor_graphs(max_variables=6, max_cardinality=3)))
+    jt = JunctionTree(model)
+    ve = VariableElimination(model, prune=False)
+    row = _random_codes(jt, 1, 0.6, data.draw(st.integers(0, 2**16)))[0]
+    ev = _evidence(jt, row)
+    if _reference_log(model, ve, ev) == -np.inf:
+        with pytest.raises(EvidenceError):
+            jt.calibrate(ev)
+        return
+    cal = jt.calibrate(ev)
+    assert cal.log_evidence == pytest.approx(_reference_log(model, ve, ev), abs=1e-9)
+    for v, p in ve.marginals(evidence=ev).items():
+        np.testing.assert_allclose(cal.marginal(v), p, atol=TOL)
+    clique = jt.cliques[int(np.argmax(jt.clique_sizes))]
+    pair = list(clique[:2])
+    np.testing.assert_allclose(cal.joint(pair).values, ve.marginal(pair, ev).values, atol=TOL)
+    assignment, value = jt.map_assignment(ev)
+    _, ref_value = ve.map_assignment(ev)
+    assert value == pytest.approx(ref_value, abs=1e-9)
+    assert all(assignment[v] == s for v, s in ev.items())
+    # the decoded assignment attains the maximum (ties may pick another one)
+    score = sum(float(np.log(f.value(assignment))) if not f.log else float(f.value(assignment))
+                for f in (model.factors() if isinstance(model, pgm.BayesianNetwork) else model.factors))
+    assert score == pytest.approx(ref_value, abs=1e-9)
+
+
+def test_calibration_soft_evidence_is_a_virtual_child():
+    bn = pgm.examples.load("asia")
+    jt = JunctionTree(bn)
+    lik = [0.8, 0.3]
+    cal = jt.calibrate({"smoke": "yes"}, soft_evidence={"xray": lik})
+    child = pgm.TabularCPD("v", [[lik[0], 1 - lik[0]], [lik[1], 1 - lik[1]]], parents=["xray"])
+    bigger = bn.copy()
+    bigger.add_cpd(child)
+    bigger.add_edge("xray", "v")
+    ve = VariableElimination(bigger, prune=False)
+    ev = {"smoke": 0, "v": 0}
+    for v in bn.nodes:
+        np.testing.assert_allclose(cal.marginal(v), ve.marginals([v], ev)[v], atol=1e-12)
+    assert cal.log_evidence == pytest.approx(ve.probability_of_evidence(ev, log=True), abs=1e-12)
+    with pytest.raises(QueryError):
+        cal.joint(["asia", "dysp"])

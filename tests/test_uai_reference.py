@@ -1,4 +1,5 @@
-"""Variable elimination against the UAI 2014 reference solutions (``.PR`` and ``.MAR``).
+"""Variable elimination and the junction tree against the UAI 2014 reference solutions
+(``.PR`` and ``.MAR``).
 
 A representative, fast subset of the models in ``$PGM_DATA_DIR/uai`` (one or more
 of each family: Alchemy, CSP, DBN, Grids, Pedigree, Promedus, Segmentation; about
@@ -65,33 +66,46 @@ def engines():
             model = read_uai(path)
             ev_path = UAI_DIR / f"{name}.uai.evid"
             ev = read_evidence(ev_path) if ev_path.is_file() else {}
-            cache[name] = (VariableElimination(model), ev)
+            cache[name] = (model, VariableElimination(model), ev)
         return cache[name]
 
     return get
 
 
+def _answers(engines, name: str, engine: str):
+    """``(log Z with the evidence, {variable: marginal}, evidence)`` from ``engine``."""
+    from pgm.inference.junction_tree import JunctionTree
+
+    model, ve, ev = engines(name)
+    if engine == "ve":
+        return (lambda: ve.log_partition_function(ev)), (lambda: ve.marginals(evidence=ev)), ev
+    jt = JunctionTree(model)
+    return (lambda: jt.log_evidence(ev)), (lambda: jt.calibrate(ev).marginals()), ev
+
+
+@pytest.mark.parametrize("engine", ["ve", "jt"])
 @pytest.mark.parametrize("name", MODELS)
-def test_log10_partition_function_matches_pr(name, engines):
+def test_log10_partition_function_matches_pr(name, engine, engines):
     from pgm.io import read_pr
 
-    ve, ev = engines(name)
+    logz, _, ev = _answers(engines, name, engine)
     pr_path = UAI_DIR / f"{name}.uai.PR"
     expected = read_pr(pr_path)
-    got = ve.log_partition_function(ev) / math.log(10)
+    got = logz() / math.log(10)
     assert abs(got - expected) <= _pr_tolerance(pr_path), (got, expected)
 
 
+@pytest.mark.parametrize("engine", ["ve", "jt"])
 @pytest.mark.parametrize("name", MODELS)
-def test_marginals_match_mar(name, engines):
+def test_marginals_match_mar(name, engine, engines):
     from pgm.io import read_mar
 
-    ve, ev = engines(name)
+    _, marginals, ev = _answers(engines, name, engine)
     mar_path = UAI_DIR / f"{name}.uai.MAR"
     if not mar_path.is_file():
         pytest.skip(f"{mar_path} is missing")
     expected = read_mar(mar_path)
-    got = ve.marginals(evidence=ev)
+    got = marginals()
     assert len(got) == len(expected)
     worst = max(float(np.abs(got[i] - expected[i]).max()) for i in range(len(expected)))
     assert worst <= 1e-6, worst

@@ -87,6 +87,12 @@ class _IntermixedParser(CLIParser):
             self._inside = False
 
 
+#: the --method choices
+METHODS = ("ve", "jt", "icm", "lw")
+#: methods that answer every question exactly
+EXACT_METHODS = ("ve", "jt")
+
+
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register ``infer`` (argparse only: no heavy import here)."""
     p = subparsers.add_parser(
@@ -121,12 +127,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         "(default: all variables)")
     p.add_argument("--map", action="store_true",
                    help="print the most probable assignment of the unobserved variables")
-    p.add_argument("--method", choices=("ve", "icm", "lw"), default=None,
-                   help="--map method: exact variable elimination (ve, the default) or ICM with "
-                        "random restarts on the compiled engine (approximate, for models too "
-                        "wide for VE); --marginals method: ve (the default) or lw (likelihood "
-                        "weighting of a Bayesian network, approximate, with its effective "
-                        "sample size)")
+    p.add_argument("--method", choices=METHODS, default=None,
+                   help="ve: exact variable elimination (the default); jt: the exact junction "
+                        "tree (one calibration for all marginals; max-product for --map); "
+                        "icm (--map only): ICM with random restarts on the compiled engine "
+                        "(approximate, for models too wide for exact MAP); lw (--marginals "
+                        "only): likelihood weighting of a Bayesian network, approximate, with "
+                        "its effective sample size")
     p.add_argument("-n", "--samples", type=int, default=None, metavar="N",
                    help=f"likelihood-weighting samples, --method lw only (default {DEFAULT_LW_SAMPLES})")
     p.add_argument("--restarts", type=int, default=None, metavar="N",
@@ -153,6 +160,7 @@ def _fmt(x: float, digits: int) -> str:
 
 def _refuse_noop_flags(args: argparse.Namespace) -> None:
     from pgm.cli.options import refuse_unused
+    from pgm.exceptions import ParameterError
 
     if args.plan:
         refuse_unused(args, ["--partition-function", "--map", "--method", "--restarts", "--seed",
@@ -160,21 +168,19 @@ def _refuse_noop_flags(args: argparse.Namespace) -> None:
                       "with --plan (it only prints the elimination plan)")
         return
     if args.method == "lw":
-        from pgm.exceptions import ParameterError
-
         if args.map or args.marginals is None:
             raise ParameterError("--method lw estimates --marginals (likelihood weighting); "
-                                 "--map takes --method ve or icm")
+                                 "--map takes --method ve, jt or icm")
         refuse_unused(args, ["--partition-function", "--restarts"],
                       "with --method lw (it estimates --marginals only)")
-    elif not args.map:
-        refuse_unused(args, ["--method", "--restarts", "--seed", "--samples"],
-                      "without --map (or --marginals --method lw)")
-    elif args.method != "icm":
-        refuse_unused(args, ["--restarts", "--seed", "--samples"],
-                      "with --method ve (exact MAP; see --method icm)")
-    else:
+    elif args.method == "icm":
+        if not args.map:
+            raise ParameterError("--method icm does nothing without --map (it finds the MAP "
+                                 "only); give --map, or use --method ve or jt")
         refuse_unused(args, ["--samples"], "with --method icm (see --method lw)")
+    else:
+        refuse_unused(args, ["--restarts", "--seed", "--samples"],
+                      f"with --method {args.method or 've'} (exact; see --method icm and lw)")
     if args.json:
         refuse_unused(args, ["--digits"], "with --json (JSON has every digit)")
 
@@ -186,7 +192,7 @@ def run(args: argparse.Namespace) -> int:
 
     from pgm.bayesian_network import BayesianNetwork
     from pgm.cli import options
-    from pgm.evidence import model_variables
+    from pgm.evidence import model_variables, with_soft_evidence
     from pgm.exceptions import ParameterError
     from pgm.inference.variable_elimination import VariableElimination
     from pgm.validation import check_positive_int
@@ -209,7 +215,10 @@ def run(args: argparse.Namespace) -> int:
         for tok in args.marginals:
             (assignments if "=" in tok else marg_tokens).append(tok)
 
-    ev, source = options.collect_evidence(model, args, assignments, command="infer")
+    soft: dict = {}
+    ev, source = options.collect_evidence(model, args, assignments, command="infer", soft=soft)
+    if soft and args.plan:
+        raise ParameterError("--plan takes hard evidence only (soft evidence X~... changes no plan)")
     variables = model_variables(model)
     query = None
     if marg_tokens is not None:
@@ -218,13 +227,26 @@ def run(args: argparse.Namespace) -> int:
                                  "give names, or --marginals alone for all")
         named = options.split_names(marg_tokens)
         query = options.require_variables(model, marg_tokens) if named else variables
-    ve = VariableElimination(model, heuristic=args.heuristic, memory_budget=args.memory_budget)
     want_pf = args.partition_function or (marg_tokens is None and not args.map and not args.plan)
     is_bn = isinstance(model, BayesianNetwork)
+    exact = args.method if args.method in EXACT_METHODS else "ve"
+    # soft evidence X~l: a unary factor per variable (virtual evidence) for VE and ICM; the
+    # junction tree and likelihood weighting take the likelihoods directly
+    target = with_soft_evidence(model, soft) if soft else model
+    ve = VariableElimination(target, heuristic=args.heuristic, memory_budget=args.memory_budget)
+    jt = None
+    if exact == "jt" and not args.plan:
+        from pgm.inference.junction_tree import JunctionTree
+
+        jt = JunctionTree(model, heuristic=args.heuristic, memory_budget=args.memory_budget)
 
     result: dict = {"ok": True, "model": str(args.model), "evidence": options.evidence_json(model, ev)}
+    if soft:
+        result["soft_evidence"] = {str(v): lik.tolist() for v, lik in soft.items()}
     if source:
         result["evidence_file"] = source
+    if not args.plan:
+        result["method"] = args.method or "ve"
 
     if args.plan:
         plan = ve.plan(query, ev)
@@ -234,8 +256,12 @@ def run(args: argparse.Namespace) -> int:
                           "log2_max_table": round(plan.log2_max_table, 3),
                           "total_table_entries": plan.total_table_entries,
                           "variables": plan.variables, "factors": plan.factors}
+    calibration = None
+    if jt is not None and (want_pf or query is not None):
+        calibration = jt.calibrate(ev, soft_evidence=soft or None)
     if want_pf:
-        logz = ve.log_partition_function(ev)
+        logz = (calibration.log_evidence if calibration is not None
+                else ve.log_partition_function(ev))
         result["log_partition_function"] = logz
         result["log10_partition_function"] = logz / math.log(10)
     if query is not None and not args.plan and args.method == "lw":
@@ -247,21 +273,25 @@ def run(args: argparse.Namespace) -> int:
         n_lw = check_positive_int("--samples", DEFAULT_LW_SAMPLES if args.samples is None
                                   else args.samples)
         est, ess = lw_marginals(model, n_lw, ev, variables=query, seed=seed,
-                                memory_budget=args.memory_budget)
+                                memory_budget=args.memory_budget, soft_evidence=soft or None)
         result["marginals"] = options.marginals_json(model, est)
         result["marginals_method"] = "likelihood weighting"
         result["samples"], result["ess"], result["seed"] = n_lw, ess, seed
     elif query is not None and not args.plan:
-        result["marginals"] = options.marginals_json(model, ve.marginals(query, ev))
+        found = calibration.marginals(query) if calibration is not None else ve.marginals(query, ev)
+        result["marginals"] = options.marginals_json(model, found)
     if args.map:
         if args.method == "icm":
             from pgm.inference import icm_map
 
-            assignment, energy = icm_map(model, ev, seed=seed, restarts=restarts,
+            assignment, energy = icm_map(target, ev, seed=seed, restarts=restarts,
                                          memory_budget=args.memory_budget)
             value = -float(energy)
             result["map_method"] = "icm"
             result["seed"], result["restarts"] = seed, restarts
+        elif jt is not None:
+            assignment, value = jt.map_assignment(ev, soft_evidence=soft or None)
+            result["map_method"] = "junction tree (max-product)"
         else:
             assignment, value = ve.map_assignment(ev)
             result["map_method"] = "variable elimination"
@@ -279,8 +309,11 @@ def run(args: argparse.Namespace) -> int:
         shown = ", ".join(f"{k}={v}" for k, v in list(result["evidence"].items())[:10])
         more = f", ... ({len(ev)} in all)" if len(ev) > 10 else ""
         print(f"evidence: {shown}{more}" + (f"  (from {source})" if source else ""))
-    else:
+    elif not soft:
         print("evidence: none")
+    if soft:
+        print("soft evidence: " + ", ".join(
+            f"{k}~{','.join(f'{x:g}' for x in lik)}" for k, lik in result["soft_evidence"].items()))
     if "plan" in result:
         pl = result["plan"]
         print(f"plan: induced width {pl['induced_width']}, largest table 2^{pl['log2_max_table']:.1f} "
@@ -288,6 +321,8 @@ def run(args: argparse.Namespace) -> int:
               f"{pl['variables']} variables and {pl['factors']} factors after pruning")
     if want_pf:
         what = "log P(evidence)" if is_bn else "log Z"
+        if args.method == "jt":
+            what += " by the junction tree"
         print(f"{what} = {_fmt(result['log_partition_function'], digits)} (natural), "
               f"{_fmt(result['log10_partition_function'], digits)} (log10)")
     if "marginals" in result:

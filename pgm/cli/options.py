@@ -255,8 +255,12 @@ def default_evidence_file(model_path: Any):
 
 
 def collect_evidence(model, args: argparse.Namespace, items: Iterable[str] = (),
-                     command: str | None = None) -> tuple[dict[Hashable, int], str | None]:
+                     command: str | None = None, soft: dict | None = None
+                     ) -> tuple[dict[Hashable, int], str | None]:
     """``({variable: state index}, evidence file used or None)`` for a command.
+
+    Soft evidence items (``-e X~0.8,0.2``) go into ``soft`` when the command passes a
+    dict (and are refused otherwise; :func:`pgm.evidence.parse_evidence_items`).
 
     The evidence file is ``--evidence-file``, else the ``.uai`` model's ``MODEL.evid``
     (unless ``--no-evidence``); the ``-e`` items and then ``items`` (``infer``'s
@@ -297,7 +301,11 @@ def collect_evidence(model, args: argparse.Namespace, items: Iterable[str] = (),
             source = source or item
         else:
             tokens.append(item)
-    evidence.update(parse_evidence_items(model, tokens))
+    evidence.update(parse_evidence_items(model, tokens, soft=soft))
+    if soft:
+        both = [v for v in soft if v in evidence]
+        if both:
+            raise ParameterError(f"{both[0]!r} has both evidence and soft evidence; give one")
     return evidence, source
 
 

@@ -295,7 +295,12 @@ def _label(frame: Any, position: int) -> Any:
 
 @dataclass
 class Dataset:
-    """Encoded data: in memory (``codes``) or as persisted Dask chunks (``parts``).
+    """Encoded data: in memory (``codes``) or as lazy Dask chunks (``parts``).
+
+    Dask chunks are encoded where their partition lives, each time a statistic is
+    computed, and dropped after: a one-pass count never holds more than one partition
+    per worker (EM persists only what it reuses: per-partition counts of the complete
+    rows and the distinct incomplete rows).
 
     Attributes
     ----------
@@ -308,8 +313,9 @@ class Dataset:
     codes : ndarray of int32 or None
         ``(rows, variables)`` state indices, ``-1`` missing (None for Dask data).
     parts : list or None
-        Persisted Dask chunks of codes (None for in-memory data).
-    n_rows : int
+        Dask delayed chunks of codes (None for in-memory data).
+    n_rows : int or None
+        Rows (for Dask data: None until the first :meth:`map_reduce` has counted them).
     index : pandas Index or None
         The input frame's index (predictions keep it).
     """
@@ -319,7 +325,7 @@ class Dataset:
     observed: dict
     codes: np.ndarray | None
     parts: list | None
-    n_rows: int
+    n_rows: int | None
     index: Any = None
 
     @property
@@ -338,12 +344,20 @@ class Dataset:
             return fn(self.codes, *args)
         import dask
 
-        tasks = [dask.delayed(fn)(part, *args) for part in self.parts]
+        tasks = [dask.delayed(_with_length)(fn, part, *args) for part in self.parts]
         results = dask.compute(*tasks)
-        total = results[0]
+        rows = sum(r[0] for r in results)
+        if rows == 0:
+            raise DataError("the data has no rows")
+        self.n_rows = int(rows)
+        total = results[0][1]
         for r in results[1:]:
-            total = _add(total, r)
+            total = _add(total, r[1])
         return total
+
+
+def _with_length(fn: Callable, chunk: np.ndarray, *args: Any) -> tuple[int, Any]:
+    return int(chunk.shape[0]), fn(chunk, *args)
 
 
 def _add(a: Any, b: Any) -> Any:
@@ -365,24 +379,23 @@ def _check_codes_array(arr: np.ndarray, variables: Sequence[Hashable], states: d
             r, c = np.argwhere(~missing & (arr != np.round(arr)))[0]
             raise DataError(f"column {variables[c]!r} has the non-integer code {arr[r, c]!r} "
                             f"at row {r}")
-        out = np.where(missing, MISSING, arr).astype(np.int64)
-    elif arr.dtype.kind in "iu":
-        out = arr.astype(np.int64)
-    else:
+        arr = np.where(missing, MISSING, arr)
+    elif arr.dtype.kind not in "iu":
         raise DataError(f"a code array holds integer state indices, got dtype {arr.dtype}")
+    cards = np.array([len(states[v]) for v in variables], dtype=np.int64)
+    low, high = arr.min(axis=0), arr.max(axis=0)      # one pass per column, no copy
     for j, v in enumerate(variables):
-        col = out[:, j]
-        card = len(states[v]) if states[v] is not None else None
-        bad = (col < MISSING) | ((col >= card) if card is not None else False)
-        if np.any(bad):
-            r = int(np.flatnonzero(bad)[0])
-            raise DataError(f"column {j} ({v!r}) has the code {int(col[r])} at row {r}; "
-                            f"{v!r} has states 0..{card - 1 if card else '?'}")
-        if not allow_missing and np.any(col < 0):
+        if low[j] < MISSING or high[j] >= cards[j] or (not allow_missing and low[j] < 0):
+            col = arr[:, j]
+            bad = (col < MISSING) | (col >= cards[j])
+            if np.any(bad):
+                r = int(np.flatnonzero(bad)[0])
+                raise DataError(f"column {j} ({v!r}) has the code {int(col[r])} at row {r}; "
+                                f"{v!r} has states 0..{cards[j] - 1}")
             r = int(np.flatnonzero(col < 0)[0])
             raise DataError(f"column {j} ({v!r}) has a missing value at row {r}; fit with "
                             "method='em', or drop those rows")
-    return np.asfortranarray(out.astype(CODE_DTYPE))
+    return np.asfortranarray(arr, dtype=CODE_DTYPE)
 
 
 def prepare_data(structure: Any, data: Any, *, allow_missing: bool = False,
@@ -476,11 +489,8 @@ def prepare_data(structure: Any, data: Any, *, allow_missing: bool = False,
     if dask_data:
         import dask
 
-        parts = dask.persist(*[dask.delayed(encode_frame)(p, spec) for p in data.to_delayed()])
-        n_rows = int(sum(dask.compute(*[dask.delayed(len)(p) for p in parts])))
-        if n_rows == 0:
-            raise DataError("the data has no rows")
-        return Dataset(variables, states, observed, None, list(parts), n_rows)
+        parts = [dask.delayed(encode_frame)(p, spec) for p in data.to_delayed()]
+        return Dataset(variables, states, observed, None, parts, None)
     if len(data) == 0:
         raise DataError("the data has no rows")
     check_allocation(len(data) * len(variables) * np.dtype(CODE_DTYPE).itemsize,

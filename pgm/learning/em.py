@@ -46,7 +46,13 @@ from typing import Any
 
 import numpy as np
 
-from pgm.exceptions import MissingCPDError, ParameterError, UnseenParentsWarning
+from pgm.exceptions import (
+    DataError,
+    EstimateWarning,
+    MissingCPDError,
+    ParameterError,
+    UnseenParentsWarning,
+)
 from pgm.learning.counts import count_chunk, family_columns, unique_rows
 from pgm.learning.data import as_structure, prepare_data
 from pgm.learning.parameters import (
@@ -199,7 +205,11 @@ def expectation_maximization(structure: Any, data: Any, *, prior: Any = None,
 
         parts = dask.persist(*[dask.delayed(_split_chunk)(p, families, cards) for p in ds.parts])
         hard = _sum_lists(dask.compute(*[dask.delayed(_hard_counts)(p) for p in parts]))
-        n_incomplete = int(sum(dask.compute(*[dask.delayed(_n_distinct)(p) for p in parts])))
+        sizes = dask.compute(*[dask.delayed(_sizes)(p) for p in parts])
+        n_incomplete = int(sum(d for d, _ in sizes))
+        ds.n_rows = int(sum(r for _, r in sizes))
+        if ds.n_rows == 0:
+            raise DataError("the data has no rows")
     else:
         split = _split_chunk(ds.codes, families, cards)
         parts, hard = None, split[0]
@@ -262,7 +272,14 @@ def expectation_maximization(structure: Any, data: Any, *, prior: Any = None,
                 ll, expected = e_step(tables)
                 history.append(ll)
                 objective = ll + _log_prior(pseudo, tables)
-                if it > 0 and objective - objective_prev < tolerance * n:
+                rise = objective - objective_prev
+                if it > 0 and rise < -1e-9 * max(1.0, abs(objective)):
+                    warnings.warn(f"EM's objective fell by {-rise:.3g} at iteration {it} (restart "
+                                  f"{k}), which exact EM cannot do: numerical trouble (tables "
+                                  "with entries near zero?); stopped there, not converged",
+                                  EstimateWarning, stacklevel=2)
+                    break
+                if it > 0 and rise < tolerance * n:
                     converged = True
                     break
                 if it == max_iterations:
@@ -285,8 +302,10 @@ def expectation_maximization(structure: Any, data: Any, *, prior: Any = None,
     return _result(s, ds, tables, empty, expected, ll, iterations, converged, history, restarts, t0)
 
 
-def _n_distinct(part) -> int:
-    return int(part[1].shape[0])
+def _sizes(part) -> tuple[int, int]:
+    """Distinct incomplete rows, and all rows, of one split chunk."""
+    hard, uniq, weights = part
+    return int(uniq.shape[0]), int(hard[0].sum() + weights.sum())
 
 
 def _sum_lists(lists) -> list:
