@@ -141,7 +141,7 @@ def make_queries(bn, name: str, n: int, n_evidence: int = 3, seed: int = 0) -> l
     return out
 
 
-def _load_agrum(gum, plain: Path, bn):
+def load_agrum(gum, plain: Path, bn):
     """``(network, label function)``: the file as is or, when pyAgrum's BIF parser rejects
     it (state names such as ``Asy/Patch`` or ``<5`` in child), a copy written by pgm with
     the states renamed ``s0, s1, ...``.  ``label(variable, state name)`` gives pyAgrum's label.
@@ -241,7 +241,7 @@ def bench_libraries(args) -> list[dict]:
 
                 runners.append(_Runner("pgmpy", pgmpy_query, limit))
             if gum is not None:
-                gbn, lab = _load_agrum(gum, plain, bn)
+                gbn, lab = load_agrum(gum, plain, bn)
                 lazy = gum.LazyPropagation(gbn)
 
                 def agrum_query(q, ev, lazy=lazy, gbn=gbn, names=names, lab=lab):
