@@ -14,7 +14,9 @@ binary models), :mod:`~pgm.inference.bipartite` (the RBM's engine) and
 :mod:`~pgm.inference.graphcut` (exact MAP of submodular binary models), sharing
 :mod:`~pgm.inference.binary`; :mod:`~pgm.inference.sampling` (forward, rejection and
 likelihood-weighted samples of Bayesian networks, NumPy-vectorized);
-:mod:`~pgm.inference.dseparation` (d-separation on CSR graphs).  The ``_kernels_*``
+:mod:`~pgm.inference.dseparation` (d-separation on CSR graphs);
+:mod:`~pgm.inference.loopy_bp` (loopy belief propagation, sum- and max-product, with
+the Bethe estimate of ``log Z``).  The ``_kernels_*``
 modules hold only the Numba-compiled functions."""
 
 import os as _os
@@ -66,6 +68,7 @@ _ENGINE = {
     "likelihood_weighting": "sampling", "lw_marginals": "sampling", "SampleResult": "sampling",
     "simulate": "sampling", "effective_sample_size": "sampling",
     "JunctionTree": "junction_tree",
+    "belief_propagation": "loopy_bp", "BPResult": "loopy_bp",
 }
 __all__ += list(_ENGINE)
 

@@ -86,6 +86,7 @@ from pgm.exceptions import (
 from pgm.factor import is_sequence
 from pgm.factor_graph import FactorGraph
 from pgm.inference.orders import HEURISTICS, cluster_sizes, order_for
+from pgm.results import named_marginals
 from pgm.validation import check_choice, check_positive_int
 
 __all__ = ["JunctionTree", "Calibration", "WORKSPACE_TARGET", "MAX_LOG_RANGE", "ON_IMPOSSIBLE"]
@@ -767,7 +768,7 @@ class JunctionTree:
         if not np.isfinite(ll[0]):
             ev = {self.variables[j]: int(x) for j, x in enumerate(row[0]) if x >= 0}
             raise EvidenceError(f"the evidence {ev} has probability zero under the model")
-        return {v: p[0] for v, p in post.items()}
+        return named_marginals(self.model, {v: p[0] for v, p in post.items()})
 
     # ------------------------------------------------------- one calibration
     def calibrate(self, evidence: Mapping[Any, Any] | None = None, *,
@@ -899,4 +900,5 @@ class Calibration:
     def marginals(self, variables: Iterable[Any] | None = None) -> dict:
         """``{variable: P(variable | evidence)}`` (default: every variable)."""
         chosen = self.tree.variables if variables is None else list(variables)
-        return {self.tree._variable(v, "query variable"): self.marginal(v) for v in chosen}
+        return named_marginals(self.tree.model, {self.tree._variable(v, "query variable"):
+                                                 self.marginal(v) for v in chosen})

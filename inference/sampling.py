@@ -39,6 +39,7 @@ from pgm._config import check_allocation
 from pgm._math import logsumexp
 from pgm.evidence import normalize_evidence, normalize_soft_evidence
 from pgm.exceptions import EvidenceError, ModelError, ParameterError
+from pgm.results import Marginals
 from pgm.validation import DEFAULT_SEED, check_choice, check_positive_int, resolve_seed
 
 __all__ = [
@@ -120,7 +121,7 @@ class SampleResult:
                 raise ParameterError(f"variable {v!r} is not among the sampled variables")
             j = col[v]
             out[v] = np.bincount(self.codes[:, j], weights=w, minlength=len(self.states[v]))
-        return out
+        return Marginals(out, self.states)
 
     def to_frame(self):
         """The samples as a pandas DataFrame: one categorical column per variable

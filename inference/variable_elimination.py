@@ -78,6 +78,7 @@ from pgm.inference.orders import (
     order_for,
     space_of,
 )
+from pgm.results import Marginals, named_marginals
 
 __all__ = [
     "HEURISTICS",
@@ -377,8 +378,9 @@ class VariableElimination:
                   evidence: Mapping[Variable, Any] | None = None, *,
                   order: Sequence[Variable] | None = None, heuristic: str | None = None,
                   memory_budget: int | None = None,
-                  prune: bool | None = None) -> dict[Variable, np.ndarray]:
-        """Every single-variable posterior ``P(X | evidence)`` (default: all variables).
+                  prune: bool | None = None) -> Marginals:
+        """Every single-variable posterior ``P(X | evidence)`` (default: all variables), as
+        :class:`~pgm.results.Marginals` (a dict of arrays that knows the state names).
 
         One upward and one downward pass over the bucket tree of one elimination
         order, so asking for all variables costs two to three eliminations, not one
@@ -410,7 +412,7 @@ class VariableElimination:
                 result[v] = onehot
             else:
                 result[v] = out[v]
-        return result
+        return named_marginals(self.model, result)
 
     # ------------------------------------------------------------------- MAP
     def map_assignment(self, evidence: Mapping[Variable, Any] | None = None, *,

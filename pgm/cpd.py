@@ -11,7 +11,21 @@ from pgm.exceptions import CardinalityError, EvidenceError, ModelError, UnknownV
 from pgm.factor import Factor, as_table, check_variable_name, is_sequence
 from pgm.validation import check_flag
 
-__all__ = ["TabularCPD"]
+__all__ = ["TabularCPD", "frame_text"]
+
+#: rows of a table shown by ``print`` before it is cut in the middle
+SHOWN_ROWS = 20
+
+
+def frame_text(frame) -> str:
+    """A DataFrame as text, at most :data:`SHOWN_ROWS` rows and 12 columns (cut in the
+    middle like pandas), with 6 significant digits."""
+    import pandas as pd
+
+    with pd.option_context("display.max_rows", SHOWN_ROWS, "display.min_rows", SHOWN_ROWS,
+                           "display.max_columns", 12, "display.width", 100,
+                           "display.precision", 6):
+        return str(frame)
 
 
 class TabularCPD:
@@ -105,6 +119,41 @@ class TabularCPD:
     def __repr__(self) -> str:
         given = f" | {', '.join(map(str, self.parents))}" if self.parents else ""
         return f"TabularCPD(p({self.variable}{given}), shape={self.values.shape})"
+
+    def __str__(self) -> str:
+        """The table as text: a row per parent configuration, a column per child state
+        (long tables truncated in the middle, as pandas does)."""
+        return f"{self!r}\n{frame_text(self.to_frame())}"
+
+    def _names(self, variable: Hashable) -> list[str]:
+        names = self.state_names.get(variable)
+        card = self.values.shape[self.scope.index(variable)]
+        return list(names) if names is not None else [str(i) for i in range(card)]
+
+    def to_frame(self):
+        """The table as a pandas DataFrame: rows indexed by the parents' states (a
+        MultiIndex named by the parents; one row ``""`` for a root), columns by the
+        child's states (named by the child).
+
+        Examples
+        --------
+        >>> cpd = TabularCPD("wet", [[0.9, 0.1], [0.2, 0.8]], parents=["rain"],
+        ...                  state_names={"rain": ["no", "yes"], "wet": ["dry", "wet"]})
+        >>> float(cpd.to_frame().loc["yes", "wet"])
+        0.8
+        """
+        import pandas as pd
+
+        columns = pd.Index(self._names(self.variable), name=str(self.variable))
+        table = self.values.reshape(-1, self.cardinality)
+        if not self.parents:
+            index = pd.Index([""], name="")
+        else:
+            index = pd.MultiIndex.from_product([self._names(p) for p in self.parents],
+                                               names=[str(p) for p in self.parents])
+            if len(self.parents) == 1:
+                index = index.get_level_values(0)
+        return pd.DataFrame(table, index=index, columns=columns)
 
     @property
     def cardinality(self) -> int:

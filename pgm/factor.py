@@ -198,6 +198,34 @@ class Factor:
         space = "log" if self.log else "prob"
         return f"Factor({list(self.variables)}, cards={list(self.cardinalities)}, {space})"
 
+    def __str__(self) -> str:
+        """The table as text, one row per joint state (long tables cut in the middle)."""
+        from pgm.cpd import frame_text
+
+        return f"{self!r}\n{frame_text(self.to_frame())}"
+
+    def to_frame(self, state_names: Mapping[Variable, Sequence[str]] | None = None):
+        """The table as a pandas DataFrame: one row per joint state, indexed by the
+        variables' states (a MultiIndex; names from ``state_names`` or ``0, 1, ...``), and
+        one column, ``"log_value"`` for a log factor, ``"value"`` otherwise.
+
+        Examples
+        --------
+        >>> phi = Factor(["a", "b"], [2, 2], [[1.0, 2.0], [3.0, 4.0]])
+        >>> float(phi.to_frame({"a": ["lo", "hi"]}).loc[("hi", "1"), "value"])
+        4.0
+        """
+        import pandas as pd
+
+        names = state_names or {}
+        levels = [[str(x) for x in names[v]] if v in names else [str(i) for i in range(c)]
+                  for v, c in zip(self.variables, self.cardinalities)]
+        column = "log_value" if self.log else "value"
+        if not self.variables:
+            return pd.DataFrame({column: [float(self.values)]}, index=pd.Index([""]))
+        index = pd.MultiIndex.from_product(levels, names=[str(v) for v in self.variables])
+        return pd.DataFrame({column: self.values.ravel()}, index=index)
+
     @property
     def scope(self) -> frozenset:
         """The variables as a set."""

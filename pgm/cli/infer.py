@@ -88,7 +88,8 @@ class _IntermixedParser(CLIParser):
 
 
 #: the --method choices
-METHODS = ("ve", "jt", "icm", "lw")
+METHODS = ("ve", "jt", "bp", "icm", "lw")
+BP_FLAGS = ["--damping", "--max-iterations", "--tolerance", "--schedule"]
 #: methods that answer every question exactly
 EXACT_METHODS = ("ve", "jt")
 
@@ -133,9 +134,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         "icm (--map only): ICM with random restarts on the compiled engine "
                         "(approximate, for models too wide for exact MAP); lw (--marginals "
                         "only): likelihood weighting of a Bayesian network, approximate, with "
-                        "its effective sample size")
+                        "its effective sample size; bp: loopy belief propagation "
+                        "(approximate: marginals, the Bethe estimate of ln Z, max-product MAP; "
+                        "the JSON says whether it converged)")
     p.add_argument("-n", "--samples", type=int, default=None, metavar="N",
                    help=f"likelihood-weighting samples, --method lw only (default {DEFAULT_LW_SAMPLES})")
+    p.add_argument("--damping", type=float, default=None, metavar="D",
+                   help="bp: message damping in [0, 1) (default 0)")
+    p.add_argument("--max-iterations", type=int, default=None, metavar="N",
+                   help="bp: most iterations (default 1000)")
+    p.add_argument("--tolerance", type=float, default=None, metavar="T",
+                   help="bp: converged when no message changes by more than T (default 1e-8)")
+    p.add_argument("--schedule", choices=("flooding", "residual"), default=None,
+                   help="bp: message schedule (default flooding)")
     p.add_argument("--restarts", type=int, default=None, metavar="N",
                    help=f"ICM restarts, --method icm only (default {DEFAULT_RESTARTS})")
     add_seed_option(p, "seed of --method icm")
@@ -164,9 +175,11 @@ def _refuse_noop_flags(args: argparse.Namespace) -> None:
 
     if args.plan:
         refuse_unused(args, ["--partition-function", "--map", "--method", "--restarts", "--seed",
-                             "--samples", "--digits"],
+                             "--samples", "--digits", *BP_FLAGS],
                       "with --plan (it only prints the elimination plan)")
         return
+    if args.method != "bp":
+        refuse_unused(args, BP_FLAGS, f"with --method {args.method or 've'} (see --method bp)")
     if args.method == "lw":
         if args.map or args.marginals is None:
             raise ParameterError("--method lw estimates --marginals (likelihood weighting); "
@@ -180,7 +193,7 @@ def _refuse_noop_flags(args: argparse.Namespace) -> None:
         refuse_unused(args, ["--samples"], "with --method icm (see --method lw)")
     else:
         refuse_unused(args, ["--restarts", "--seed", "--samples"],
-                      f"with --method {args.method or 've'} (exact; see --method icm and lw)")
+                      f"with --method {args.method or 've'} (see --method icm and lw)")
     if args.json:
         refuse_unused(args, ["--digits"], "with --json (JSON has every digit)")
 
@@ -257,11 +270,37 @@ def run(args: argparse.Namespace) -> int:
                           "total_table_entries": plan.total_table_entries,
                           "variables": plan.variables, "factors": plan.factors}
     calibration = None
+    bp = bp_max = None
+    if args.method == "bp" and not args.plan:
+        from pgm.inference.loopy_bp import belief_propagation
+
+        options_bp = {k: v for k, v in (("damping", args.damping),
+                                         ("max_iterations", args.max_iterations),
+                                         ("tolerance", args.tolerance),
+                                         ("schedule", args.schedule)) if v is not None}
+        import warnings
+
+        from pgm.exceptions import EstimateWarning
+
+        with warnings.catch_warnings():  # reported in the output instead
+            warnings.simplefilter("ignore", EstimateWarning)
+            if want_pf or query is not None:
+                bp = belief_propagation(model, ev, soft_evidence=soft or None,
+                                        memory_budget=args.memory_budget, **options_bp)
+            bp_max = (belief_propagation(model, ev, soft_evidence=soft or None, mode="max",
+                                         memory_budget=args.memory_budget, **options_bp)
+                      if args.map else None)
+        first = bp or bp_max
+        result["converged"] = bool(first.converged)
+        result["iterations"] = int(first.iterations)
+        result["max_change"] = float(first.max_change)
+        if bp is not None and bp_max is not None:
+            result["map_converged"] = bool(bp_max.converged)
     if jt is not None and (want_pf or query is not None):
         calibration = jt.calibrate(ev, soft_evidence=soft or None)
     if want_pf:
         logz = (calibration.log_evidence if calibration is not None
-                else ve.log_partition_function(ev))
+                else bp.log_z if bp is not None else ve.log_partition_function(ev))
         result["log_partition_function"] = logz
         result["log10_partition_function"] = logz / math.log(10)
     if query is not None and not args.plan and args.method == "lw":
@@ -278,7 +317,9 @@ def run(args: argparse.Namespace) -> int:
         result["marginals_method"] = "likelihood weighting"
         result["samples"], result["ess"], result["seed"] = n_lw, ess, seed
     elif query is not None and not args.plan:
-        found = calibration.marginals(query) if calibration is not None else ve.marginals(query, ev)
+        found = (calibration.marginals(query) if calibration is not None
+                 else {v: bp.marginals[v] for v in query} if bp is not None
+                 else ve.marginals(query, ev))
         result["marginals"] = options.marginals_json(model, found)
     if args.map:
         if args.method == "icm":
@@ -289,6 +330,9 @@ def run(args: argparse.Namespace) -> int:
             value = -float(energy)
             result["map_method"] = "icm"
             result["seed"], result["restarts"] = seed, restarts
+        elif bp_max is not None:
+            assignment, value = bp_max.map_assignment, bp_max.log_z
+            result["map_method"] = "loopy belief propagation (max-product)"
         elif jt is not None:
             assignment, value = jt.map_assignment(ev, soft_evidence=soft or None)
             result["map_method"] = "junction tree (max-product)"
@@ -323,8 +367,14 @@ def run(args: argparse.Namespace) -> int:
         what = "log P(evidence)" if is_bn else "log Z"
         if args.method == "jt":
             what += " by the junction tree"
+        elif args.method == "bp":
+            what += " (Bethe estimate)"
         print(f"{what} = {_fmt(result['log_partition_function'], digits)} (natural), "
               f"{_fmt(result['log10_partition_function'], digits)} (log10)")
+    if "converged" in result:
+        state = "converged" if result["converged"] else "did NOT converge (try --damping 0.5)"
+        print(f"loopy belief propagation {state} after {result['iterations']} iterations "
+              f"(last message change {result['max_change']:.3g})")
     if "marginals" in result:
         print("marginals:" if "ess" not in result else
               f"marginals by likelihood weighting ({result['samples']} samples, seed "

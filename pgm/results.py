@@ -1,0 +1,72 @@
+"""Query results that carry their state names.
+
+:class:`Marginals` is what every marginal query returns (variable elimination, the
+junction tree, loopy belief propagation, samplers): a ``dict`` ``{variable: probability
+array}`` -- so code that indexes it keeps working -- that also knows each variable's
+state names and turns into pandas objects.
+
+Examples
+--------
+>>> m = Marginals({"rain": [0.8, 0.2]}, {"rain": ["no", "yes"]})
+>>> float(m.series("rain")["yes"])
+0.2
+>>> float(m.to_frame().loc[("rain", "no"), "probability"])
+0.8
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from pgm.exceptions import QueryError
+
+__all__ = ["Marginals", "named_marginals"]
+
+
+class Marginals(dict):
+    """``{variable: probabilities}`` with the state names (``states``) beside them."""
+
+    def __init__(self, values: Mapping[Hashable, Any] = (),
+                 states: Mapping[Hashable, Sequence] | None = None) -> None:
+        super().__init__({v: np.asarray(p, dtype=np.float64) for v, p in dict(values).items()})
+        states = states or {}
+        self.states: dict[Hashable, list[str]] = {
+            v: ([str(s) for s in states[v]] if v in states else [str(i) for i in range(len(p))])
+            for v, p in self.items()}
+
+    def series(self, variable: Hashable):
+        """``P(variable | ...)`` as a pandas Series indexed by state name."""
+        import pandas as pd
+
+        if variable not in self:
+            raise QueryError(f"no marginal of {variable!r} here; variables: "
+                             f"{', '.join(map(str, list(self)[:10]))}")
+        return pd.Series(self[variable], index=pd.Index(self.states[variable], name="state"),
+                         name=str(variable))
+
+    def to_frame(self):
+        """Every marginal in one DataFrame: a ``(variable, state)`` MultiIndex and one
+        column ``probability``."""
+        import pandas as pd
+
+        keys = [(str(v), s) for v in self for s in self.states[v]]
+        values = np.concatenate([self[v] for v in self]) if self else np.zeros(0)
+        index = pd.MultiIndex.from_tuples(keys, names=["variable", "state"])
+        return pd.DataFrame({"probability": values}, index=index)
+
+    def __reduce__(self):  # pickles (and copies) as the named object it is
+        return (Marginals, (dict(self), self.states))
+
+
+def named_marginals(model: Any, values: Mapping[Hashable, Any]) -> Marginals:
+    """:class:`Marginals` of ``values`` with the state names ``model`` gives its variables."""
+    states = {}
+    for v in values:
+        try:
+            states[v] = model.state_names(v)
+        except Exception:  # a variable the model cannot name: indices it is
+            continue
+    return Marginals(values, states)
