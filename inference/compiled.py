@@ -25,7 +25,11 @@ import numpy as np
 from pgm.evidence import normalize_evidence
 from pgm.exceptions import EvidenceError, ParameterError, UnknownVariableError
 
-__all__ = ["CompiledModel", "compile_model", "as_factor_graph", "variable_order"]
+__all__ = ["CompiledModel", "compile_model", "as_factor_graph", "variable_order", "Blocking",
+           "MAX_BLOCK_STATES"]
+
+#: default limit on the joint states of one Gibbs block (product of its cardinalities)
+MAX_BLOCK_STATES = 4096
 
 
 def as_factor_graph(model):
@@ -65,6 +69,9 @@ class CompiledModel:
         The compiled model.
     state_dtype : numpy dtype
         Smallest integer dtype holding every state (uint8 up to 256 states).
+    is_bayesian_network : bool
+        Whether it was compiled from a BayesianNetwork (the samplers' advice names
+        likelihood weighting then).
 
     Examples
     --------
@@ -81,6 +88,7 @@ class CompiledModel:
     arrays: tuple
     source: object
     state_dtype: np.dtype
+    is_bayesian_network: bool = False
     _colourings: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -197,16 +205,215 @@ class CompiledModel:
         self._colourings[key] = (col_ptr, col_vars)
         return col_ptr, col_vars
 
+    # -------------------------------------------------------------- blocking
+    def hard_factors(self, clamped: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Factors that can block single-site Gibbs moves, given the evidence.
+
+        A factor is *hard* when its table, reduced by the evidence (``clamped``
+        positions at ``values``), still holds a zero entry and at least two of its
+        variables are free: a zero can forbid every single-variable move out of a
+        state (``either = tub OR lung`` in asia), which makes single-site Gibbs
+        reducible.  The rule is sound, not tight: some hard factors are harmless.
+
+        Examples
+        --------
+        >>> from pgm.factor import Factor
+        >>> from pgm.factor_graph import FactorGraph
+        >>> eq = Factor(["a", "b"], [2, 2], [[1.0, 0.0], [0.0, 1.0]])
+        >>> cm = compile_model(FactorGraph([eq, Factor(["b", "c"], [2, 2], np.ones((2, 2)))]))
+        >>> cm.hard_factors(np.zeros(0, np.int64), np.zeros(0, np.int64)).tolist()
+        [0]
+        >>> cm.hard_factors(np.array([0]), np.array([1])).tolist()   # a clamped: b is forced
+        []
+        """
+        card, f_ptr, f_vars, tab, tab_off = (self.arrays[0], self.arrays[4], self.arrays[5],
+                                             self.arrays[7], self.arrays[8])
+        fixed = np.full(self.n_variables, -1, dtype=np.int64)
+        fixed[np.asarray(clamped, dtype=np.int64)] = np.asarray(values, dtype=np.int64)
+        hard = []
+        if self.n_factors == 0:
+            return np.array(hard, dtype=np.int64)
+        has_zero = np.isneginf(np.minimum.reduceat(tab, tab_off)) if tab.size else \
+            np.zeros(self.n_factors, dtype=bool)
+        for f in np.flatnonzero(has_zero).tolist():
+            scope = f_vars[f_ptr[f]:f_ptr[f + 1]]
+            if int(np.count_nonzero(fixed[scope] < 0)) < 2:
+                continue
+            shape = tuple(int(card[u]) for u in scope)
+            size = int(np.prod(shape))
+            t = tab[tab_off[f]:tab_off[f] + size]
+            sub = t.reshape(shape)[tuple(int(fixed[u]) if fixed[u] >= 0 else slice(None)
+                                         for u in scope)]
+            if np.isneginf(sub).any():
+                hard.append(f)
+        return np.array(hard, dtype=np.int64)
+
+    def blocking(self, clamped: np.ndarray, values: np.ndarray,
+                 max_block_states: int = MAX_BLOCK_STATES) -> Blocking:
+        """Group the free variables tied by :meth:`hard_factors` into Gibbs blocks.
+
+        Hard factors are taken smallest first (by the joint states of their free
+        variables, then model order); each one merges the blocks of its free variables
+        (union-find) when the merged block has at most ``max_block_states`` joint
+        states, else it is left out (listed in :attr:`Blocking.unblocked`), so a group
+        over the limit is split into blocks under it or stays single-site.
+
+        Examples
+        --------
+        >>> from pgm.factor import Factor
+        >>> from pgm.factor_graph import FactorGraph
+        >>> eq = [[1.0, 0.0], [0.0, 1.0]]
+        >>> fg = FactorGraph([Factor(["a", "b"], [2, 2], eq), Factor(["b", "c"], [2, 2], eq),
+        ...                   Factor(["c", "d"], [2, 2], np.ones((2, 2)))])
+        >>> cm = compile_model(fg)
+        >>> none = np.zeros(0, np.int64)
+        >>> [tuple(cm.variables[v] for v in b) for b in cm.blocking(none, none).blocks]
+        [('a', 'b', 'c')]
+        >>> cm.blocking(none, none, max_block_states=4).unblocked.tolist()
+        [1]
+        """
+        max_block_states = int(max_block_states)
+        card = self.cardinalities
+        f_ptr, f_vars = self.arrays[4], self.arrays[5]
+        clamped = np.asarray(clamped, dtype=np.int64)
+        isfree = np.ones(self.n_variables, dtype=bool)
+        isfree[clamped] = False
+        hard = self.hard_factors(clamped, values)
+        parent = list(range(self.n_variables))
+        states = [int(k) for k in card.tolist()]
+
+        def root(v: int) -> int:
+            while parent[v] != v:
+                parent[v] = parent[parent[v]]
+                v = parent[v]
+            return v
+
+        def free_scope(f: int) -> list[int]:
+            return [int(u) for u in f_vars[f_ptr[f]:f_ptr[f + 1]] if isfree[u]]
+
+        def scope_states(f: int) -> int:
+            return int(np.prod([states[u] for u in free_scope(f)], dtype=object))
+
+        unblocked = []
+        for f in sorted(hard.tolist(), key=lambda f: (scope_states(f), f)):
+            roots = sorted({root(u) for u in free_scope(f)})
+            merged = 1
+            for r in roots:
+                merged *= states[r]
+            if merged > max_block_states:
+                unblocked.append(f)
+                continue
+            for r in roots[1:]:
+                parent[r] = roots[0]
+            states[roots[0]] = merged
+        groups: dict[int, list[int]] = {}
+        for v in np.flatnonzero(isfree).tolist():
+            groups.setdefault(root(v), []).append(v)
+        blocks = [np.array(g, dtype=np.int64) for g in groups.values() if len(g) > 1]
+        blocks.sort(key=lambda b: int(b[0]))
+        return Blocking(blocks, hard, np.array(sorted(unblocked), dtype=np.int64),
+                        max_block_states)
+
+    def sites(self, free_order: np.ndarray, blocks: Sequence[np.ndarray]
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The scan sites of a blocked sampler, as CSR arrays for the kernels.
+
+        Walking ``free_order``, each variable outside a block is a site of its own and
+        each block one site, at the place of its first variable met; returns
+        ``(site_ptr, site_vars, sf_ptr, sf_fac)``: the variables of site ``i`` (a
+        block's in model order, the last one the fastest digit of its joint state) and
+        the factors touching it (blocks only; empty for single sites).
+
+        Examples
+        --------
+        >>> from pgm.factor import Factor
+        >>> from pgm.factor_graph import FactorGraph
+        >>> fg = FactorGraph([Factor(["a", "b"], [2, 2], np.ones((2, 2))),
+        ...                   Factor(["b", "c"], [2, 2], np.ones((2, 2)))])
+        >>> site_ptr, site_vars, sf_ptr, sf_fac = compile_model(fg).sites(
+        ...     np.array([2, 0, 1]), [np.array([0, 1])])
+        >>> site_ptr.tolist(), site_vars.tolist(), sf_ptr.tolist(), sf_fac.tolist()
+        ([0, 1, 3], [2, 0, 1], [0, 0, 2], [0, 1])
+        """
+        vf_ptr, vf_fac = self.arrays[1], self.arrays[2]
+        block_of = np.full(self.n_variables, -1, dtype=np.int64)
+        for b, blk in enumerate(blocks):
+            block_of[blk] = b
+        site_ptr, site_vars, sf_ptr, sf_fac = [0], [], [0], []
+        seen = set()
+        for v in np.asarray(free_order, dtype=np.int64).tolist():
+            b = int(block_of[v])
+            if b < 0:
+                site_vars.append(v)
+            elif b in seen:
+                continue
+            else:
+                seen.add(b)
+                site_vars.extend(blocks[b].tolist())
+                facs = sorted({int(f) for u in blocks[b].tolist()
+                               for f in vf_fac[vf_ptr[u]:vf_ptr[u + 1]]})
+                sf_fac.extend(facs)
+            site_ptr.append(len(site_vars))
+            sf_ptr.append(len(sf_fac))
+        return tuple(np.array(a, dtype=np.int64) for a in (site_ptr, site_vars, sf_ptr, sf_fac))
+
+    def site_colouring(self, free: np.ndarray, blocks: Sequence[np.ndarray]) -> np.ndarray:
+        """A scan order of ``free`` in which each block is one unit of the colouring.
+
+        The graph of the sites (single free variables and blocks), joined when a factor
+        touches both, is coloured as in :meth:`colouring`; the order lists the sites
+        colour by colour (within a colour by first variable), a block's variables
+        together.
+
+        Examples
+        --------
+        >>> from pgm.factor import Factor
+        >>> from pgm.factor_graph import FactorGraph
+        >>> chain = [Factor([i, i + 1], [2, 2], np.ones((2, 2))) for i in range(4)]
+        >>> cm = compile_model(FactorGraph(chain))
+        >>> cm.site_colouring(np.arange(5), [np.array([1, 2])]).tolist()   # sites 0 (1 2) 3 4
+        [1, 2, 4, 0, 3]
+        """
+        block_of = np.full(self.n_variables, -1, dtype=np.int64)
+        for b, blk in enumerate(blocks):
+            block_of[blk] = b
+        isfree = np.zeros(self.n_variables, dtype=bool)
+        isfree[free] = True
+
+        def unit(v: int) -> int:   # a site's name: its first variable
+            b = int(block_of[v])
+            return int(blocks[b][0]) if b >= 0 else v
+
+        g = nx.Graph()
+        g.add_nodes_from(sorted({unit(v) for v in free.tolist()}))
+        f_ptr, f_vars = self.arrays[4], self.arrays[5]
+        for f in range(self.n_factors):
+            scope = sorted({unit(int(u)) for u in f_vars[f_ptr[f]:f_ptr[f + 1]] if isfree[u]})
+            for i in range(len(scope)):
+                for j in range(i + 1, len(scope)):
+                    g.add_edge(scope[i], scope[j])
+        if nx.is_bipartite(g):
+            colour = nx.bipartite.color(g)
+        else:
+            colour = nx.greedy_color(g, strategy="largest_first")
+        order = []
+        for u in sorted(g.nodes, key=lambda u: (colour[u], u)):
+            b = int(block_of[u])
+            order.extend(blocks[b].tolist() if b >= 0 else [u])
+        return np.array(order, dtype=np.int64)
+
     # --------------------------------------------------------- initial state
     def initial_states(self, chains: int, clamped: np.ndarray, values: np.ndarray, seed: int,
-                       *, random: bool = True, initial=None) -> np.ndarray:
+                       *, random: bool = True, initial=None,
+                       blocks: Sequence[np.ndarray] = ()) -> np.ndarray:
         """Starting states ``(chains, n)`` of positive probability, evidence clamped.
 
         Without ``initial``: variables are assigned one at a time, each from its
         conditional given the variables assigned so far with every factor maximized
         over the unassigned ones (``random=False`` takes the best state); if that
         dead-ends, a few Gibbs sweeps on the tables with zeros replaced by a large
-        penalty repair the state.  Raises :class:`EvidenceError` naming a variable left
+        penalty repair the state (blocked sweeps over ``blocks`` if given, see
+        :meth:`blocking`).  Raises :class:`EvidenceError` naming a variable left
         with no state of positive probability by the evidence, or if no state of
         positive probability is found.
         """
@@ -253,10 +460,16 @@ class CompiledModel:
         lw = self.log_weight(x)
         if np.all(np.isfinite(lw)):
             return x
-        return self._repair(x, lw, free, seed)
+        return self._repair(x, lw, free, seed, blocks=blocks)
 
-    def _repair(self, x, lw, free, seed, rounds: int = 20, sweeps: int = 5) -> np.ndarray:
+    def _repair(self, x, lw, free, seed, rounds: int = 20, sweeps: int = 5,
+                blocks: Sequence[np.ndarray] = ()) -> np.ndarray:
         from pgm.inference import _kernels_generic as K
+
+        if len(blocks):
+            from pgm.inference import _kernels_blocked as KB
+
+            sites = self.sites(free, blocks)
 
         tab = self.arrays[7]
         penal = np.where(np.isfinite(tab), tab, -50.0)
@@ -268,8 +481,13 @@ class CompiledModel:
             if not bad.any():
                 return x
             xb = np.ascontiguousarray(x[bad])
-            K.gibbs_chains(m, xb, free, 0, np.uint64(seed), 10**6 + r * sweeps, sweeps, 0, 1,
-                           np.ones(1), out[: xb.shape[0]], status[: xb.shape[0]])
+            if len(blocks):
+                KB.gibbs_blocked_chains(m, xb, *sites, 0, np.uint64(seed), 10**6 + r * sweeps,
+                                        sweeps, 0, 1, np.ones(1), out[: xb.shape[0]],
+                                        status[: xb.shape[0]])
+            else:
+                K.gibbs_chains(m, xb, free, 0, np.uint64(seed), 10**6 + r * sweeps, sweeps, 0, 1,
+                               np.ones(1), out[: xb.shape[0]], status[: xb.shape[0]])
             x[bad] = xb
             lw = self.log_weight(x)
         if np.all(np.isfinite(lw)):
@@ -307,6 +525,32 @@ class CompiledModel:
                 f"0..{self.cardinalities[v] - 1}"
             )
         return np.ascontiguousarray(arr.astype(self.state_dtype))
+
+
+@dataclass
+class Blocking:
+    """The Gibbs blocks of a model given evidence (see :meth:`CompiledModel.blocking`).
+
+    Attributes
+    ----------
+    blocks : list of ndarray
+        Positions of the variables of each block (two or more, model order), blocks
+        ordered by their first variable.
+    hard : ndarray
+        The hard factors (zero entries over two or more free variables).
+    unblocked : ndarray
+        Hard factors whose variables could not be put in one block under the limit.
+    max_block_states : int
+    """
+
+    blocks: list
+    hard: np.ndarray
+    unblocked: np.ndarray
+    max_block_states: int
+
+    def names(self, cm: CompiledModel) -> list[tuple]:
+        """The blocks as tuples of variables."""
+        return [tuple(cm.variables[int(v)] for v in b) for b in self.blocks]
 
 
 def compile_model(model) -> CompiledModel:
@@ -362,8 +606,11 @@ def compile_model(model) -> CompiledModel:
     vf_fac = fac_of_entry[order].astype(np.int64)
     vf_stride = f_stride[order].astype(np.int64)
     arrays = (card, vf_ptr, vf_fac, vf_stride, f_ptr, f_vars, f_stride, tab, tab_off)
+    from pgm.bayesian_network import BayesianNetwork
+
     return CompiledModel(variables, index, card, arrays, fg,
-                         _state_dtype(int(card.max()) if card.size else 1))
+                         _state_dtype(int(card.max()) if card.size else 1),
+                         is_bayesian_network=isinstance(model, BayesianNetwork))
 
 
 def variable_order(cm: CompiledModel, order: Sequence[Hashable] | None, free: np.ndarray

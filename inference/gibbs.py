@@ -10,18 +10,27 @@ schedule and returns the best state found.
 Randomness is counter based (a hash of seed, chain, sweep and variable), so a
 given seed gives the same samples whatever the number of threads, and the
 chromatic scan gives exactly the samples of a systematic scan in colour order.
+
+Zero entries can make single-site Gibbs reducible (asia's ``either = tub OR lung``:
+no single-variable move leaves ``lung=yes, either=yes``), so by default
+(``blocking="auto"``) the variables tied by factors with zeros are grouped into blocks
+(:meth:`~pgm.inference.compiled.CompiledModel.blocking`) and each block is drawn
+jointly from its exact conditional.  After sampling, :func:`gibbs_sample` checks the
+chains (split R-hat, states reached by some chains only) and emits an
+:class:`~pgm.exceptions.EstimateWarning` when they disagree.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+import warnings
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from pgm._config import check_allocation
-from pgm.exceptions import EvidenceError, ParameterError
-from pgm.inference.compiled import CompiledModel, compile_model, variable_order
+from pgm.exceptions import EstimateWarning, EvidenceError, ParameterError
+from pgm.inference.compiled import MAX_BLOCK_STATES, CompiledModel, compile_model, variable_order
 from pgm.validation import (
     check_choice,
     check_float,
@@ -30,9 +39,20 @@ from pgm.validation import (
     resolve_seed,
 )
 
-__all__ = ["GibbsResult", "AnnealResult", "gibbs_sample", "anneal", "geometric_schedule", "SCANS"]
+__all__ = ["GibbsResult", "AnnealResult", "gibbs_sample", "anneal", "geometric_schedule", "SCANS",
+           "BLOCKINGS", "chain_problems"]
 
 SCANS = ("systematic", "random", "chromatic")
+BLOCKINGS = ("auto", "none")
+
+#: :func:`gibbs_sample` warns when the split R-hat of some variable exceeds this
+RHAT_WARNING = 1.1
+#: ... or when a state has pooled frequency at least this, at least
+#: :data:`REACH_MIN_VISITS` expected visits per chain, and some chain never visits it
+REACH_MIN_FREQUENCY = 0.01
+REACH_MIN_VISITS = 25
+#: variables named in a warning
+WARN_NAMES = 5
 
 #: the chromatic scan updates the variables of a colour class in parallel only when a class
 #: holds at least this many updates (over all chains) and there are fewer chains than
@@ -60,6 +80,17 @@ class GibbsResult:
         The same per state (ESS of the indicator ``x_v == s``).
     final_state : ndarray of shape (chains, n_variables)
         The last state of each chain (pass it as ``initial`` to continue).
+    blocks : list of tuple
+        The variables of each block drawn jointly (``blocking="auto"``); empty for a
+        single-site sampler.
+    warnings : list of str
+        The diagnostics that made :func:`gibbs_sample` emit an
+        :class:`~pgm.exceptions.EstimateWarning` (empty: none); ``extra["warning"]``
+        holds the message emitted.
+    extra : dict
+        ``chain_counts`` (visits of each state per chain, shape ``(chains, n_variables,
+        max_cardinality)``), and with blocking ``hard_factors`` / ``unblocked_factors``
+        (the scopes of the factors with zeros, and of those left out of every block).
     """
 
     variables: list
@@ -79,6 +110,8 @@ class GibbsResult:
     thin: int
     seed: int
     extra: dict = field(default_factory=dict)
+    blocks: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
 
     @property
     def max_rhat(self) -> float:
@@ -105,6 +138,8 @@ class GibbsResult:
             "evidence": {str(v): int(s) for v, s in self.evidence.items()},
             "scan": self.scan, "chains": self.chains, "n_samples": self.n_samples,
             "burn_in": self.burn_in, "thin": self.thin, "seed": self.seed,
+            "blocks": [[str(v) for v in b] for b in self.blocks],
+            "warnings": list(self.warnings),
         }
 
 
@@ -174,7 +209,8 @@ def gibbs_sample(model, n_samples: int = 1000, *, chains: int = 4, burn_in: int 
                  thin: int = 1, scan: str = "systematic", evidence: Mapping | None = None,
                  seed: int | None = None, initial=None, return_samples: bool = True,
                  order: Sequence[Hashable] | None = None, beta: float = 1.0,
-                 memory_budget: int | None = None) -> GibbsResult:
+                 memory_budget: int | None = None, blocking: str = "auto",
+                 max_block_states: int = MAX_BLOCK_STATES) -> GibbsResult:
     """Draw samples of a discrete model with a compiled Gibbs sampler.
 
     Parameters
@@ -194,7 +230,11 @@ def gibbs_sample(model, n_samples: int = 1000, *, chains: int = 4, burn_in: int 
         chosen variable.  Chromatic: the Markov graph is coloured (two colours for a
         bipartite graph, else :func:`networkx.greedy_color`) and the variables of
         each colour class are updated in parallel; equal to the systematic scan in
-        colour order.
+        colour order.  With blocks, each block is one *site* of the scan: systematic
+        updates it at the place of its first variable, random draws among the sites
+        (as many updates per sweep as sites), chromatic colours the sites (a block is
+        one unit) and runs the chains in parallel, each in colour order (the
+        colour-class-parallel kernel is single-site only).
     evidence : dict, optional
         ``{variable: state}`` clamped throughout.
     seed : int, optional
@@ -210,10 +250,29 @@ def gibbs_sample(model, n_samples: int = 1000, *, chains: int = 4, burn_in: int 
     memory_budget : int, optional
         Bytes the chains and the records may take (default ``$PGM_MEMORY_BUDGET`` or
         4 GiB); checked before anything is allocated.
+    blocking : {"auto", "none"}
+        ``"auto"``: the free variables tied by *hard* factors (a zero entry left by the
+        evidence, two or more free variables) are grouped into blocks, each drawn
+        jointly from its exact conditional given its Markov blanket; a model without
+        hard factors gets the single-site sampler unchanged (same samples).
+        ``"none"``: single-site updates only.
+    max_block_states : int
+        Largest number of joint states of a block (product of its cardinalities); a
+        hard factor that would make a block bigger is left out of the blocking
+        (single-site over it; the warning below is then the safety net).
 
     Returns
     -------
     GibbsResult
+
+    Warns
+    -----
+    EstimateWarning
+        When the chains disagree: a split R-hat over :data:`RHAT_WARNING` (1.1), or a
+        state that some chains visit often and others never (see
+        :func:`chain_problems`); the message names the worst variables and what to
+        change (for a Bayesian network with evidence: likelihood weighting).  Runs
+        with fewer than 4 samples are not checked.
 
     Raises
     ------
@@ -234,20 +293,30 @@ def gibbs_sample(model, n_samples: int = 1000, *, chains: int = 4, burn_in: int 
     >>> res = gibbs_sample(fg, 2000, chains=2, seed=1)
     >>> bool(abs(res.marginals["a"][0] - 0.5) < 0.1), res.samples.shape
     (True, (2, 2000, 2))
+
+    A deterministic factor (``b`` copies ``a``) is sampled as one block:
+
+    >>> copy = FactorGraph([Factor(["a", "b"], [2, 2], [[1.0, 0.0], [0.0, 3.0]])])
+    >>> res = gibbs_sample(copy, 2000, chains=4, seed=1)
+    >>> res.blocks, res.warnings, bool(abs(res.marginals["a"][1] - 0.75) < 0.05)
+    ([('a', 'b')], [], True)
     """
     if burn_in is None:
         burn_in = max(50, n_samples // 4) if isinstance(n_samples, (int, np.integer)) else 0
     n_samples, chains, burn_in, thin = check_sampling_args(n_samples, chains, burn_in, thin,
                                                            scan, beta)
+    check_choice("blocking", blocking, BLOCKINGS)
+    max_block_states = check_positive_int("max_block_states", max_block_states)
     from pgm.inference.pairwise import PairwiseBinaryModel
 
     if isinstance(model, PairwiseBinaryModel):
         from pgm.inference.pairwise import gibbs_pairwise_model
 
-        return gibbs_pairwise_model(model, n_samples, chains=chains, burn_in=burn_in, thin=thin,
-                                     scan=scan, evidence=evidence, seed=seed, initial=initial,
-                                     return_samples=return_samples, beta=float(beta),
-                                     memory_budget=memory_budget)
+        res = gibbs_pairwise_model(model, n_samples, chains=chains, burn_in=burn_in, thin=thin,
+                                    scan=scan, evidence=evidence, seed=seed, initial=initial,
+                                    return_samples=return_samples, beta=float(beta),
+                                    memory_budget=memory_budget)
+        return _check_chains(res, advice=[])
     from pgm.inference import _kernels_generic as K
 
     cm = compile_model(model)
@@ -264,11 +333,31 @@ def gibbs_sample(model, n_samples: int = 1000, *, chains: int = 4, burn_in: int 
                                   return_samples),
                      f"gibbs_sample records: {chains} chains x {n_samples} samples x "
                      f"{cm.n_variables} variables", memory_budget=memory_budget)
-    x = cm.initial_states(chains, clamped, values, seed, initial=initial)
+    if blocking == "auto":
+        blk = cm.blocking(clamped, values, max_block_states)
+        blocks, hard, unblocked = blk.blocks, blk.hard, blk.unblocked
+    else:
+        blocks, hard = [], cm.hard_factors(clamped, values)
+        unblocked = hard
+    x = cm.initial_states(chains, clamped, values, seed, initial=initial, blocks=blocks)
     betas = np.array([float(beta)])
     status = np.full(chains, -1, dtype=np.int64)
     useed = np.uint64(seed)
-    if scan == "chromatic" and use_site_parallel(chains, free.size, len(cm.colouring(free)[0]) - 1):
+    if blocks:
+        from pgm.inference import _kernels_blocked as KB
+
+        if scan == "chromatic":   # blocks coloured as units, chains in parallel
+            free_order = cm.site_colouring(free, blocks)
+        else:
+            free_order = variable_order(cm, order, free)
+        site_ptr, site_vars, sf_ptr, sf_fac = cm.sites(free_order, blocks)
+        code = 1 if scan == "random" else 0
+
+        def run(x, sweep0, n_burn, n_rec, out):
+            KB.gibbs_blocked_chains(cm.arrays, x, site_ptr, site_vars, sf_ptr, sf_fac, code, useed,
+                                    sweep0, n_burn, n_rec, thin, betas, out, status)
+    elif scan == "chromatic" and use_site_parallel(chains, free.size,
+                                                   len(cm.colouring(free)[0]) - 1):
         col_ptr, col_vars = cm.colouring(free)
         nthreads = _n_threads()
 
@@ -286,9 +375,120 @@ def gibbs_sample(model, n_samples: int = 1000, *, chains: int = 4, burn_in: int 
             K.gibbs_chains(cm.arrays, x, free_order, code, useed, sweep0, n_burn, n_rec, thin,
                            betas, out, status)
 
-    return drive(cm.variables, cm.cardinalities, run, x, n_samples, burn_in, thin,
-                  return_samples, cm.state_dtype, status, ev, scan, chains, seed,
-                  values_of_state=None)
+    res = drive(cm.variables, cm.cardinalities, run, x, n_samples, burn_in, thin,
+                return_samples, cm.state_dtype, status, ev, scan, chains, seed,
+                values_of_state=None)
+    res.blocks = [tuple(cm.variables[int(v)] for v in b) for b in blocks]
+    f_ptr, f_vars = cm.arrays[4], cm.arrays[5]
+
+    def scopes(fs) -> list[tuple]:
+        return [tuple(cm.variables[int(u)] for u in f_vars[f_ptr[f]:f_ptr[f + 1]]) for f in fs]
+
+    res.extra["hard_factors"] = scopes(hard.tolist())
+    res.extra["unblocked_factors"] = scopes(unblocked.tolist())
+    names = getattr(cm.source, "state_names", None)
+    return _check_chains(res, advice=_advice(cm, ev, blocking, res.extra["unblocked_factors"]),
+                         state_name=(lambda v, s: names(v)[s]) if callable(names) else None)
+
+
+def _advice(cm: CompiledModel, ev: dict, blocking: str, unblocked: list) -> list[str]:
+    """What to change when the chains of :func:`gibbs_sample` disagree."""
+    out = []
+    if unblocked:
+        names = "; ".join("(" + ", ".join(str(v) for v in s) + ")" for s in unblocked[:WARN_NAMES])
+        fix = ("use blocking='auto'" if blocking == "none" else
+               "raise max_block_states to block them")
+        out.append(f"zero entries of the factors over {names} can make single-site Gibbs "
+                   f"reducible: {fix}")
+    out.append("run longer (more burn-in and samples) or with more chains")
+    if cm.is_bayesian_network:
+        if ev:
+            out.append('or, for a Bayesian network with evidence, use likelihood weighting, '
+                       'which does not rely on chains mixing: bn.simulate(n, evidence, '
+                       'method="weighted") or `pgm infer MODEL --marginals --method lw`')
+        else:
+            out.append("or, for a Bayesian network without evidence, draw exact independent "
+                       "samples with bn.simulate(n)")
+    return out
+
+
+def chain_problems(res: GibbsResult, chain_counts: np.ndarray | None = None,
+                   state_name: Callable[[Hashable, int], str] | None = None) -> list[str]:
+    r"""Diagnostics that say the chains of ``res`` disagree (empty list: none found).
+
+    * a split R-hat over :data:`RHAT_WARNING` (the worst :data:`WARN_NAMES` variables
+      are named, with their R-hat), not checked under 4 samples per chain;
+    * a state of a free variable visited by some chains and never by another, with
+      pooled frequency at least :data:`REACH_MIN_FREQUENCY` and at least
+      :data:`REACH_MIN_VISITS` expected visits per chain (two chains or more).
+
+    ``chain_counts`` (default ``res.extra["chain_counts"]``) holds the visits of each
+    state per chain, shape ``(chains, n_variables, max_cardinality)``; states are
+    named by ``state_name(variable, index)`` where given, else by index.
+
+    Examples
+    --------
+    >>> from pgm.factor import Factor
+    >>> from pgm.factor_graph import FactorGraph
+    >>> fg = FactorGraph([Factor(["a"], [2], [1.0, 1.0])])
+    >>> res = gibbs_sample(fg, 500, chains=2, seed=0)
+    >>> chain_problems(res)
+    []
+    >>> counts = res.extra["chain_counts"].copy()
+    >>> counts[0, 0] = [500, 0]; counts[1, 0] = [0, 500]
+    >>> res.rhat["a"] = float("inf")
+    >>> for line in chain_problems(res, counts):
+    ...     print(line.replace(" (pooled", "\n  (pooled"))
+    split R-hat > 1.1 for 1 of 1 free variables; worst: a (inf)
+    the chains disagree on which states are reachable: a=0
+      (pooled frequency 0.500, never in chain 1), a=1
+      (pooled frequency 0.500, never in chain 0)
+    """
+    counts = res.extra.get("chain_counts") if chain_counts is None else chain_counts
+    free = [v for v in res.variables if v not in res.evidence]
+    out = []
+    if res.n_samples >= 4:
+        bad = sorted((v for v in free if not res.rhat[v] <= RHAT_WARNING),
+                     key=lambda v: -res.rhat[v])
+        if bad:
+            worst = ", ".join(f"{v} ({res.rhat[v]:.3f})" for v in bad[:WARN_NAMES])
+            out.append(f"split R-hat > {RHAT_WARNING} for {len(bad)} of {len(free)} free "
+                       f"variables; worst: {worst}")
+    if counts is not None and res.chains >= 2:
+        c = np.asarray(counts)
+        pooled = c.sum(axis=0) / float(res.chains * res.n_samples)          # (n, kmax)
+        never = (c == 0).any(axis=0) & (c > 0).any(axis=0)
+        hit = never & (pooled >= REACH_MIN_FREQUENCY) & (pooled * res.n_samples >= REACH_MIN_VISITS)
+        index = {v: i for i, v in enumerate(res.variables)}
+        for v in res.evidence:
+            hit[index[v]] = False
+        flagged = sorted(zip(*np.nonzero(hit)), key=lambda t: (-pooled[t], t))
+        if flagged:
+            items = []
+            for i, s in flagged[:WARN_NAMES]:
+                empty = np.flatnonzero(c[:, i, s] == 0).tolist()
+                which = ", ".join(str(k) for k in empty)
+                v = res.variables[i]
+                name = state_name(v, int(s)) if state_name is not None else s
+                items.append(f"{v}={name} (pooled frequency {pooled[i, s]:.3f}, "
+                             f"never in chain{'s' if len(empty) > 1 else ''} {which})")
+            more = f" and {len(flagged) - WARN_NAMES} more" if len(flagged) > WARN_NAMES else ""
+            out.append("the chains disagree on which states are reachable: " + ", ".join(items)
+                       + more)
+    return out
+
+
+def _check_chains(res: GibbsResult, advice: list[str],
+                  state_name: Callable[[Hashable, int], str] | None = None) -> GibbsResult:
+    """Record :func:`chain_problems` in ``res.warnings`` and emit one EstimateWarning."""
+    res.warnings = chain_problems(res, state_name=state_name)
+    if res.warnings:
+        msg = ("gibbs_sample: the chains disagree, the estimates are unreliable: "
+               + "; ".join(res.warnings) + ". To fix: " + "; ".join(advice or
+                                                                     ["run longer"]) + ".")
+        res.extra["warning"] = msg
+        warnings.warn(msg, EstimateWarning, stacklevel=3)
+    return res
 
 
 def drive(variables, card, run, x, n_samples, burn_in, thin, return_samples, dtype, status, ev,
@@ -306,7 +506,8 @@ def drive(variables, card, run, x, n_samples, burn_in, thin, return_samples, dty
         samples = np.empty((chains, n_samples, n), dtype=dtype)
         run(x, 0, burn_in, n_samples, samples)
         _raise_status(variables, status)
-        counts = np.stack([(samples == vals[s]).sum(axis=(0, 1)) for s in range(kmax)], axis=1)
+        chain_counts = np.stack([(samples == vals[s]).sum(axis=1) for s in range(kmax)], axis=2)
+        counts = chain_counts.sum(axis=0)
         states = samples if values_of_state is None else _to_index(samples, vals)
         rhat, ess_ = indicator_diagnostics(states, card)
     else:
@@ -316,7 +517,7 @@ def drive(variables, card, run, x, n_samples, burn_in, thin, return_samples, dty
         sizes = [bsize] * n_batches
         sizes[-1] += n_samples - bsize * n_batches
         means = np.zeros((chains, n_batches, n, kmax))
-        counts = np.zeros((n, kmax), dtype=np.int64)
+        chain_counts = np.zeros((chains, n, kmax), dtype=np.int64)
         buf = np.empty((chains, max(sizes), n), dtype=dtype)
         sweep0 = 0
         for b, size in enumerate(sizes):
@@ -328,7 +529,8 @@ def drive(variables, card, run, x, n_samples, burn_in, thin, return_samples, dty
             for s in range(kmax):
                 hit = out == vals[s]
                 means[:, b, :, s] = hit.mean(axis=1)
-                counts[:, s] += hit.sum(axis=(0, 1))
+                chain_counts[:, :, s] += hit.sum(axis=1)
+        counts = chain_counts.sum(axis=0)
         rhat, ess_ = batch_diagnostics(means, bsize)
         rhat = np.where(np.arange(kmax)[None, :] < card[:, None], rhat, 1.0)
         ess_ = np.where(np.arange(kmax)[None, :] < card[:, None], ess_, 0.0)
@@ -347,7 +549,7 @@ def drive(variables, card, run, x, n_samples, burn_in, thin, return_samples, dty
         ess={v: float(emin[i]) for i, v in enumerate(variables)},
         state_rhat=rhat, state_ess=ess_, marginal_array=marg, final_state=x.copy(),
         evidence=dict(ev), scan=scan, chains=chains, n_samples=n_samples, burn_in=burn_in,
-        thin=thin, seed=seed,
+        thin=thin, seed=seed, extra={"chain_counts": chain_counts},
     )
 
 

@@ -8,7 +8,11 @@ model's ``MODEL.evid`` (unless ``--no-evidence``).  ``--seed`` defaults to
 
 JSON: ``{"ok", "model", "samples", "chains", "burn_in", "thin", "scan", "seed",
 "evidence": {X: state}, "marginals": {X: {state: p}}, "rhat", "ess", "max_rhat",
-"min_ess", "seconds"}``.
+"min_ess", "warnings", "seconds"}``.  ``"warnings"`` lists the diagnostics for which
+:func:`~pgm.inference.gibbs_sample` found the chains unreliable (its
+:class:`~pgm.exceptions.EstimateWarning`; empty when none); the text output prints
+that warning on a ``warning:`` line (or, short of it, a note when the largest R-hat
+is over 1.01).
 
 ``--memory-budget BYTES`` (default ``$PGM_MEMORY_BUDGET`` or 4 GiB) bounds the chains and
 the records: ``--samples`` x ``--chains`` x variables over it is refused (exit 2) before
@@ -67,12 +71,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def run(args) -> int:
     """Run ``pgm sample``; returns the exit code (errors propagate as PGMError: exit 2)."""
     import time
+    import warnings
 
     import numpy as np
 
     from pgm._config import memory_budget_bytes
+    from pgm.bayesian_network import BayesianNetwork
     from pgm.cli import options
-    from pgm.exceptions import ParameterError
+    from pgm.exceptions import EstimateWarning, ParameterError
     from pgm.inference.compiled import as_factor_graph, compile_model
     from pgm.inference.gibbs import gibbs_sample, record_bytes
     from pgm.validation import check_nonnegative_int, check_positive_int
@@ -90,15 +96,18 @@ def run(args) -> int:
     show = options.require_variables(model, args.variables) if args.variables else list(fg.variables)
     t0 = time.perf_counter()
     cm = compile_model(fg)
+    cm.is_bayesian_network = isinstance(model, BayesianNetwork)   # its warning's advice
     # keep the samples (Geyer ESS) unless they would be big or over the memory budget;
     # else batch-means diagnostics
     kmax = int(cm.cardinalities.max()) if cm.n_variables else 1
     small = n_samples * chains * cm.n_variables <= 2 * 10**8 and record_bytes(
         chains, n_samples, cm.n_variables, kmax, np.dtype(cm.state_dtype).itemsize,
         True) <= memory_budget_bytes(args.memory_budget)
-    res = gibbs_sample(cm, n_samples, chains=chains, burn_in=burn_in, thin=thin,
-                       scan=args.scan, evidence=ev, seed=seed, return_samples=small,
-                       memory_budget=args.memory_budget)
+    with warnings.catch_warnings():   # printed below, on a "warning:" line
+        warnings.simplefilter("ignore", EstimateWarning)
+        res = gibbs_sample(cm, n_samples, chains=chains, burn_in=burn_in, thin=thin,
+                           scan=args.scan, evidence=ev, seed=seed, return_samples=small,
+                           memory_budget=args.memory_budget)
     seconds = time.perf_counter() - t0
     out = {
         "ok": True, "model": str(args.model),
@@ -109,7 +118,8 @@ def run(args) -> int:
         "marginals": options.marginals_json(model, {v: res.marginals[v] for v in show}),
         "rhat": {str(v): res.rhat[v] for v in show},
         "ess": {str(v): res.ess[v] for v in show},
-        "max_rhat": res.max_rhat, "min_ess": res.min_ess, "seconds": seconds,
+        "max_rhat": res.max_rhat, "min_ess": res.min_ess, "warnings": list(res.warnings),
+        "seconds": seconds,
     }
     if args.json:
         options.write_json(out)
@@ -126,7 +136,9 @@ def run(args) -> int:
         states = "  ".join(f"{n}={p:.4f}" for n, p in out["marginals"][str(v)].items())
         tag = "  (evidence)" if v in ev else ""
         print(f"{str(v):<{width}}  {res.rhat[v]:>6.3f}  {res.ess[v]:>8.0f}  {states}{tag}")
-    if res.max_rhat > 1.01:
+    if res.warnings:
+        print(f"warning: {res.extra['warning']}")
+    elif res.max_rhat > 1.01:
         print(f"warning: the largest R-hat is {res.max_rhat:.3f} > 1.01; the chains may not have "
               "mixed (run longer or use more burn-in)")
     return 0
