@@ -31,6 +31,7 @@ import numpy as np
 from pgm._config import check_allocation
 from pgm.exceptions import EstimateWarning, EvidenceError, ParameterError
 from pgm.inference.compiled import MAX_BLOCK_STATES, CompiledModel, compile_model, variable_order
+from pgm.results import named_marginals
 from pgm.validation import (
     check_choice,
     check_float,
@@ -379,6 +380,7 @@ def gibbs_sample(model, n_samples: int = 1000, *, chains: int = 4, burn_in: int 
                 return_samples, cm.state_dtype, status, ev, scan, chains, seed,
                 values_of_state=None)
     res.blocks = [tuple(cm.variables[int(v)] for v in b) for b in blocks]
+    res.marginals = named_marginals(cm.source, res.marginals)
     f_ptr, f_vars = cm.arrays[4], cm.arrays[5]
 
     def scopes(fs) -> list[tuple]:

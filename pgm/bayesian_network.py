@@ -498,6 +498,13 @@ class BayesianNetwork(IndependenceQueries):
 
         return predict(self, data, variables, memory_budget=memory_budget)
 
+    def do(self, intervention: Mapping[Hashable, int | str]) -> BayesianNetwork:
+        """The mutilated network of ``do(intervention)`` (see :func:`pgm.causal.do`): arcs
+        into each intervened variable cut, its CPD a point mass at the state given."""
+        from pgm.causal import do
+
+        return do(self, intervention)
+
     def d_separated(self, xs, ys, given=()) -> bool:
         """Set-to-set d-separation in linear time (Bayes ball, compiled on an array index)."""
         xs, ys, zs = query_sets(self.graph._node, xs, ys, given)
@@ -508,3 +515,12 @@ class BayesianNetwork(IndependenceQueries):
     def moral_graph(self) -> nx.Graph:
         """The moralized undirected graph."""
         return nx.moral_graph(self.graph)
+
+    def plot(self, *, evidence: Mapping[Hashable, int | str] | None = None, query=None,
+             layout="auto", ax=None, figsize: tuple[float, float] | None = None,
+             title: str | None = None):
+        """Draw the DAG (a matplotlib Figure); see :func:`pgm.plotting.plot_network`."""
+        from pgm.plotting import plot_network
+
+        return plot_network(self, evidence=evidence, query=query, layout=layout, ax=ax,
+                            figsize=figsize, title=title)

@@ -257,6 +257,15 @@ class FactorGraph(IndependenceQueries):
         """Graph separation of ``xs`` and ``ys`` by ``given`` in the Markov graph."""
         return separated(self.markov_graph(), xs, ys, given)
 
+    def plot(self, *, evidence: Mapping[Hashable, int | str] | None = None, query=None,
+             layout="auto", ax=None, figsize: tuple[float, float] | None = None,
+             title: str | None = None):
+        """Draw the Markov graph (a matplotlib Figure); see :func:`pgm.plotting.plot_network`."""
+        from pgm.plotting import plot_network
+
+        return plot_network(self, evidence=evidence, query=query, layout=layout, ax=ax,
+                            figsize=figsize, title=title)
+
 
     # ------------------------------------------------------------ evaluation
     def _assignment_index(self, assignment: Mapping[Hashable, int | str]) -> dict:

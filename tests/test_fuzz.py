@@ -17,7 +17,7 @@ from pgm.cli.fuzz import fuzz_targets
 
 BUDGET = 512 * 2**20            # the memory budget the cases run under
 EXAMPLES_PER_TARGET = {"bif": 200, "uai": 150, "evidence": 150, "npz": 150, "cli": 400,
-                       "csv": 100}
+                       "csv": 100, "xmlbif": 100, "net": 100, "xdsl": 100}
 
 
 @pytest.fixture(scope="module")

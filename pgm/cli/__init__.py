@@ -28,7 +28,7 @@ from collections.abc import Sequence
 
 #: subcommand modules, in the order ``pgm --help`` lists them
 SUBCOMMANDS = ("check", "query", "infer", "demo", "sample", "simulate", "learn", "denoise", "rbm",
-               "experiments")
+               "experiments", "convert", "draw")
 
 EXIT_OK, EXIT_NEGATIVE, EXIT_BAD_INPUT = 0, 1, 2
 

@@ -315,7 +315,8 @@ def cli_arguments(draw, commands: Sequence[Sequence[str]], models: Sequence[str]
 #: ``experiments`` read none and take seconds to minutes a case; their options are
 #: covered by the command-line tests)
 CLI_COMMANDS = (("check",), ("query",), ("infer",), ("sample",), ("denoise",), ("rbm", "score"),
-                ("rbm", "sample"), ("rbm", "train"), ("simulate",), ("learn",))
+                ("rbm", "sample"), ("rbm", "train"), ("simulate",), ("learn",),
+                ("convert",))
 
 
 @dataclass(frozen=True)
@@ -330,16 +331,25 @@ class FuzzTarget:
 
 def fuzz_targets(workdir: str | os.PathLike, *, seconds: float = 30.0,
                  memory_limit: int | None = None) -> dict[str, FuzzTarget]:
-    """The fuzz targets, with their scratch files in ``workdir``: ``bif`` and ``uai``
-    (mutated example networks through the readers), ``csv`` (mutated data tables through
-EM fitting), ``evidence`` (``X=v`` strings
+    """The fuzz targets, with their scratch files in ``workdir``: ``bif``, ``uai``,
+    ``xmlbif``, ``net`` and ``xdsl`` (mutated example networks through the readers),
+    ``csv`` (mutated data tables through EM fitting), ``evidence`` (``X=v`` strings
     through the evidence parser), ``npz`` (damaged RBM files through the loader and a
     score) and ``cli`` (argument vectors through :data:`CLI_COMMANDS`)."""
     import numpy as np
 
     from pgm.evidence import parse_evidence_items
     from pgm.examples import example_path, load
-    from pgm.io import read_bif, read_uai
+    from pgm.io import (
+        format_net,
+        format_xdsl,
+        format_xmlbif,
+        read_bif,
+        read_net,
+        read_uai,
+        read_xdsl,
+        read_xmlbif,
+    )
     from pgm.io.text import read_text_file
     from pgm.io.uai import format_uai
     from pgm.models import BernoulliRBM
@@ -396,7 +406,20 @@ EM fitting), ``evidence`` (``X=v`` strings
             os.chdir(cwd)
 
     bif_cases = st.sampled_from(sorted(bif_texts)).flatmap(lambda n: mutated_text(bif_texts[n]))
+    xmlbif_text, net_text, xdsl_text = format_xmlbif(asia), format_net(asia), format_xdsl(asia)
+    # a trailing comment keeps a "<" in the text (so it is read as text, not as a file
+    # name) and is valid after the root element
+    xml_tail = "\n<!-- end -->\n"
     return {
+        "xmlbif": FuzzTarget("xmlbif", mutated_text(xmlbif_text),
+                             lambda t: limited(lambda: read_xmlbif(t + xml_tail)),
+                             lambda t: f"XMLBIF text of {len(t)} characters"),
+        "net": FuzzTarget("net", mutated_text(net_text),
+                          lambda t: limited(lambda: read_net(t + "\n")),
+                          lambda t: f"NET text of {len(t)} characters"),
+        "xdsl": FuzzTarget("xdsl", mutated_text(xdsl_text),
+                           lambda t: limited(lambda: read_xdsl(t + xml_tail)),
+                           lambda t: f"XDSL text of {len(t)} characters"),
         "bif": FuzzTarget("bif", bif_cases, lambda t: limited(lambda: read_bif(t + "\n")),
                           lambda t: f"BIF text of {len(t)} characters"),
         "uai": FuzzTarget("uai", mutated_text(uai_text), lambda t: limited(lambda: read_uai(t + "\n")),

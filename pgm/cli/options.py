@@ -69,7 +69,8 @@ __all__ = [
     "write_json",
 ]
 
-MODEL_HELP = ("a model file (.bif, .bif.gz, .uai, or a .py file defining `model`) or the name "
+MODEL_HELP = ("a model file (.bif, .uai, .xmlbif/.xml, .net, .xdsl, each also .gz, or a .py "
+              "file defining `model`) or the name "
               "of an example network (asia, sprinkler, student, misconception, alarm, ...; "
               "see pgm.examples.available())")
 

@@ -9,6 +9,13 @@
   ``--markov-blanket``) takes a space- or comma-separated list:
   ``--independent tub,lung bronc --given smoke either``.
 
+Causal queries on a Bayesian network (:mod:`pgm.causal`):
+
+* ``--do X=x [Y=y ...] --marginals V [...] [-e Z=z ...]``: ``P(V | do(X=x), Z=z)``, by
+  variable elimination on the mutilated network (arcs into X cut, X fixed).
+* ``--adjustment-sets X Y``: the minimal back-door adjustment sets for the effect of X
+  on Y (and the minimal front-door sets of up to three variables).
+
 ``MODEL`` is a model file or an example name (``pgm query asia --markov-blanket
 either`` works from any folder).
 
@@ -61,9 +68,70 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--atol", type=float, default=None, metavar="X",
                    help="with --numeric: the gap (>= 0) up to which A and B are called "
                         f"independent (default {DEFAULT_ATOL:g})")
+    p.add_argument("--do", nargs="+", metavar="X=x", default=[],
+                   help="intervene: set X to x by graph surgery (with --marginals)")
+    p.add_argument("--marginals", nargs="+", metavar="V", default=[],
+                   help="with --do: the variables whose interventional distribution to print")
+    p.add_argument("-e", "--evidence", action="append", default=[], metavar="Z=z",
+                   help="with --do: evidence observed after the intervention")
+    p.add_argument("--adjustment-sets", nargs=2, metavar=("X", "Y"),
+                   help="the minimal back-door (and front-door) adjustment sets for X -> Y")
     add_json_option(p)
     p.set_defaults(run=run)
     return p
+
+
+def _causal(args: argparse.Namespace, model) -> int:
+    """``--do`` / ``--adjustment-sets``."""
+    from pgm.causal import backdoor_sets, frontdoor_sets, interventional_marginal
+    from pgm.cli.options import marginals_json, require_variables, write_json
+    from pgm.evidence import parse_evidence_items
+    from pgm.exceptions import ParameterError
+
+    if not hasattr(model, "get_cpd"):
+        raise ParameterError(f"causal queries need a Bayesian network; {args.model} is a "
+                             f"{type(model).__name__}")
+    result: dict = {"ok": True, "model": str(args.model)}
+    lines: list[str] = []
+    if args.do:
+        if not args.marginals:
+            raise ParameterError("--do needs --marginals V (the variables to answer for)")
+        intervention = parse_evidence_items(model, args.do)
+        evidence = parse_evidence_items(model, args.evidence)
+        targets = require_variables(model, args.marginals)
+        post = interventional_marginal(model, targets, intervention, evidence)
+        shown = ", ".join(f"{v}={model.state_names(v)[s]}" for v, s in intervention.items())
+        given = ", ".join(f"{v}={model.state_names(v)[s]}" for v, s in evidence.items())
+        result["do"] = {str(v): model.state_names(v)[s] for v, s in intervention.items()}
+        result["evidence"] = {str(v): model.state_names(v)[s] for v, s in evidence.items()}
+        result["marginals"] = marginals_json(model, post)
+        lines.append(f"P(. | do({shown}){', ' + given if given else ''}):")
+        for v, p in post.items():
+            cells = "  ".join(f"{st}={x:.6g}" for st, x in zip(model.state_names(v), p))
+            lines.append(f"  {v}: {cells}")
+    elif args.marginals or args.evidence:
+        raise ParameterError("--marginals and -e go with --do here (see pgm infer for "
+                             "observational marginals)")
+    if args.adjustment_sets:
+        x, y = require_variables(model, args.adjustment_sets[:1])[0], \
+            require_variables(model, args.adjustment_sets[1:])[0]
+        back = backdoor_sets(model, x, y)
+        front = frontdoor_sets(model, x, y) if not back else []
+        result["adjustment_sets"] = {"treatment": str(x), "outcome": str(y),
+                                     "backdoor": [sorted(map(str, z)) for z in back],
+                                     "frontdoor": [sorted(map(str, z)) for z in front]}
+        if back:
+            lines.append(f"minimal back-door sets for {x} -> {y}: "
+                         + "; ".join(_fmt(sorted(z, key=_order)) for z in back))
+        else:
+            lines.append(f"no back-door set for {x} -> {y}"
+                         + (": front-door sets " + "; ".join(_fmt(sorted(z, key=_order))
+                                                            for z in front) if front else ""))
+    if args.json:
+        write_json(result)
+    else:
+        print("\n".join(lines))
+    return EXIT_OK
 
 
 def resolve_variables(model, tokens: Iterable[str]) -> tuple[list[Hashable], list[str]]:
@@ -129,8 +197,14 @@ def run(args: argparse.Namespace) -> int:
     from pgm.exceptions import ParameterError, UnknownVariableError
     from pgm.validation import check_float
 
+    if args.do or args.adjustment_sets or args.marginals or args.evidence:
+        if args.markov_blanket or args.independent:
+            raise ParameterError("ask a causal query (--do, --adjustment-sets) or a structure "
+                                 "query (--markov-blanket, --independent), not both at once")
+        return _causal(args, load_model(args.model))
     if not args.markov_blanket and not args.independent:
-        raise ParameterError("nothing to ask: give --markov-blanket X and/or --independent A B")
+        raise ParameterError("nothing to ask: give --markov-blanket X, --independent A B, "
+                             "--do X=x --marginals Y or --adjustment-sets X Y")
     if not args.independent:
         refuse_unused(args, ["--given", "--numeric"], "without --independent A B")
     if not args.numeric:

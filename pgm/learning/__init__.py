@@ -30,6 +30,10 @@ _EXPORTS = {
     "read_table": "data",
     "family_counts": "counts",
     "log_likelihood": "prediction", "predict_proba": "prediction", "predict": "prediction",
+    "PCResult": "pc",
+    "chi_square": "independence_tests", "g_square": "independence_tests",
+    "DataTest": "independence_tests", "d_separation_oracle": "independence_tests",
+    "DSeparationOracle": "independence_tests", "TestResult": "independence_tests",
 }
 
 __all__ = sorted(_EXPORTS)
