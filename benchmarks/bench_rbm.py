@@ -10,9 +10,12 @@ library gets one untimed warm-up fit on a small subset (JIT compilation), then
 the speed-up is the median of the per-round ratios (its range is printed too).
 
 Quality (MNIST thresholded at 0.5, test set): the exact test log-likelihood of a
-20-hidden-unit RBM trained by CD-1; AIS estimates (Salakhutdinov & Murray 2008:
-14,500 temperatures, base-rate model from the training pixel means; 500 runs here, as
-100 runs proved optimistic by up to 5 nats on some PCD models) for 500 hidden units
+20-hidden-unit RBM trained by CD-1; AIS (Salakhutdinov & Murray 2008, base-rate model
+from the training pixel means) and reverse AIS (Burda et al. 2015) under the
+convergence protocol (:func:`pgm.models.rbm_likelihood.bracket_log_likelihood`:
+temperatures doubled until log Z moves by less than ``--tolerance`` over two doublings,
+``--max-seconds`` per model; the sequences, converged or not, and the annealing rate
+against the rate of the same float32 products alone) for 500 hidden units
 trained by CD-1, CD-k (``--epochs``) and PCD (``--pcd-epochs``), each with the
 learning rate decayed linearly to zero, next to the published CD1(500) -125.53 and
 CD25(500) -86.34 nats (their models were trained far longer, with other schedules,
@@ -111,6 +114,18 @@ def train(X, Xv, hidden, *, k=1, persistent=False, epochs=10, lr=0.1, seed=0,
     return est, time.perf_counter() - t0
 
 
+def matmul_rate(rbm, runs: int, repeat: int = 20) -> float:
+    """Temperatures x runs per second of the two float32 products of an annealing step
+    alone (the same shapes), the ceiling of the annealing rate."""
+    v = np.ones((runs, rbm.n_visible), np.float32)
+    h = np.ones((runs, rbm.n_hidden), np.float32)
+    t0 = time.perf_counter()
+    for _ in range(repeat):
+        np.matmul(v, rbm.W)
+        np.matmul(h, rbm.W.T)
+    return repeat * runs / (time.perf_counter() - t0)
+
+
 def bench_quality(args, X, Xt) -> list[dict]:
     rows = []
     epochs20 = 2 if args.quick else args.epochs
@@ -128,13 +143,24 @@ def bench_quality(args, X, Xt) -> list[dict]:
         est, secs = train(X, Xt, args.hidden, k=k, persistent=pers, epochs=epochs,
                           lr=args.lr_pcd if pers else args.lr, schedule=args.schedule)
         t0 = time.perf_counter()
-        ll = L.average_log_likelihood(est.rbm_, Xt, method="ais", train_data=X,
-                                      n_runs=args.ais_runs, seed=0)
+        br = L.bracket_log_likelihood(est.rbm_, Xt, train_data=X, tolerance=args.tolerance,
+                                      max_seconds=args.max_seconds, n_runs=args.ais_runs,
+                                      start_temperatures=args.start_temperatures, seed=0)
+        a, r = br.ais, br.raise_
         rows.append({"model": f"{name}({args.hidden})", "epochs": epochs, "train_s": secs,
-                     "method": f"AIS ({args.ais_runs} runs)", "test_ll": ll.mean,
-                     "ll_low": ll.lower, "ll_high": ll.upper, "log_z": ll.log_z,
+                     "method": "bracket (AIS + RAISE, protocol)",
+                     "ais_ll": a.mean_log_likelihood, "ais_converged": a.converged,
+                     "ais_temperatures": a.sequence[-1]["temperatures"],
+                     "ais_runs": a.sequence[-1]["runs"],
+                     "ais_effective_runs": a.sequence[-1]["effective_runs"],
+                     "raise_ll": r.mean_log_likelihood, "raise_converged": r.converged,
+                     "raise_temperatures": r.sequence[-1]["temperatures"],
+                     "converged": br.converged, "statement": br.statement,
+                     "rate": max(q["rate"] for q in a.sequence + r.sequence),
+                     "matmul_rate": matmul_rate(est.rbm_, args.ais_runs),
+                     "sequence": br.to_dict()["sequence"],
                      "score_s": time.perf_counter() - t0, "published": PUBLISHED.get(name)})
-        print_table(rows[-1:], list(rows[-1]), markdown=args.markdown)
+        print_table(rows[-1:], [k for k in rows[-1] if k != "sequence"], markdown=args.markdown)
         sys.stdout.flush()
     return rows
 
@@ -149,7 +175,13 @@ def main() -> None:
     p.add_argument("--lr-pcd", type=float, default=0.1, help="initial learning rate of PCD")
     p.add_argument("--schedule", choices=("linear", "constant"), default="linear",
                    help="learning-rate schedule of the quality models (default linear decay)")
-    p.add_argument("--ais-runs", type=int, default=500, help="AIS runs per 500-unit model")
+    p.add_argument("--ais-runs", type=int, default=500,
+                   help="AIS runs of the protocol's first step (500-unit models)")
+    p.add_argument("--max-seconds", type=float, default=900.0,
+                   help="seconds of AIS + RAISE per 500-unit model (default 900)")
+    p.add_argument("--tolerance", type=float, default=0.3, help="protocol tolerance (nats)")
+    p.add_argument("--start-temperatures", type=int, default=1000,
+                   help="temperatures of the protocol's first step")
     p.add_argument("--repeat", type=int, default=5,
                    help="interleaved rounds of timed one-epoch fits (default 5)")
     p.add_argument("--no-sklearn", action="store_true")
@@ -170,8 +202,10 @@ def main() -> None:
     sys.stdout.flush()
     quality = [] if args.no_quality else bench_quality(args, X, Xt)
     if quality:
-        print_table(quality, ["model", "epochs", "train_s", "method", "test_ll", "ll_low", "ll_high",
-                              "published", "score_s"], markdown=args.markdown)
+        print_table(quality, ["model", "epochs", "train_s", "method", "test_ll", "ais_ll",
+                              "ais_converged", "raise_ll", "raise_converged", "converged",
+                              "rate", "matmul_rate", "published", "score_s"],
+                    markdown=args.markdown)
     if args.json:
         write_json(args.json, {
             "machine": machine_info(), "libraries": library_versions(["scikit-learn"]),

@@ -1,9 +1,15 @@
-"""Numba kernel of the exact log partition function of a bipartite binary model (an RBM).
+"""Numba kernels of a bipartite binary model (an RBM): exact ``log Z`` and annealing.
 
 The summation is :func:`pgm.inference.bipartite.bipartite_log_partition`, which
 validates its input, picks the smaller layer and calls :func:`enumerate_logsumexp`
 here: the states of each block in Gray-code order, so one step adds or removes one
 row of ``W``.
+
+:func:`anneal_hidden` and :func:`anneal_visible` are the two halves of one annealing
+step of :func:`pgm.inference.bipartite.anneal_log_weights` (AIS and reverse AIS):
+each takes the BLAS product of a batch of runs, adds the bias and, in one pass over
+the rows (parallel), accumulates the weight increments in float64 and draws the next
+layer from the engine's counter-based streams (:mod:`pgm.inference._kernels_generic`).
 """
 
 from __future__ import annotations
@@ -11,7 +17,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["enumerate_logsumexp"]
+from pgm.inference._kernels_generic import sweep_key, uniform32
+
+__all__ = ["enumerate_logsumexp", "anneal_hidden", "anneal_visible"]
 
 _CHUNK = 256  # softplus terms multiplied before one log (each factor is in [1, 2])
 
@@ -102,3 +110,65 @@ def enumerate_logsumexp(Wk, c, d, low_bits, expW, exp_negW, multiplicative):
                 acc += np.exp(val - m)
         out[blk] = m + np.log(acc)
     return out
+
+
+@njit(cache=True, parallel=True, fastmath=True)
+def anneal_hidden(xw, a, b_hi, b_lo, b_s, seed, step, sample, h_out, vdb, db_scale, inc):
+    """Hidden half of an annealing step, for each run (row) ``r``.
+
+    ``x = xw[r] + a`` (the fields of the hidden units; ``xw = v @ W``).  Adds to
+    ``inc[r]`` the log ratio ``log f_hi(v) - log f_lo(v)`` of the intermediate
+    distributions at ``b_hi`` and ``b_lo``, that is
+    ``db_scale * vdb[r] + sum_j softplus(b_hi x_j) - softplus(b_lo x_j)`` with
+    ``db_scale = b_hi - b_lo`` and ``vdb[r] = v . (b - b_A)``, in float64 (the difference
+    of softplus as ``log((1 + e^-|b_hi x|) / (1 + e^-|b_lo x|))`` plus the linear parts:
+    no cancellation).  With ``sample``, ``h_out[r, j] = 1`` with probability
+    ``sigmoid(b_s x_j)`` from counter ``j`` of stream ``(seed, r, step)``.
+    """
+    R, P = xw.shape
+    for r in prange(R):
+        key = sweep_key(seed, r, step)
+        acc = 0.0
+        for j in range(P):
+            x = np.float64(xw[r, j]) + np.float64(a[j])
+            if b_hi != b_lo:
+                yh = b_hi * x
+                yl = b_lo * x
+                th = np.exp(-abs(yh))
+                tl = np.exp(-abs(yl))
+                acc += max(yh, 0.0) - max(yl, 0.0) + np.log1p((th - tl) / (1.0 + tl))
+            if sample:
+                ys = np.float32(b_s * x)
+                ts = np.exp(-abs(ys))
+                p = np.float32(1.0) / (np.float32(1.0) + ts)
+                if ys < 0:
+                    p = ts * p
+                h_out[r, j] = np.float32(1.0) if uniform32(key, j) < p else np.float32(0.0)
+        inc[r] += acc + db_scale * vdb[r]
+
+
+@njit(cache=True, parallel=True, fastmath=True)
+def anneal_visible(hw, b, b_s, base, db, seed, step, v_out, vdb):
+    """Visible half of an annealing step, for each run (row) ``r``.
+
+    ``v_out[r, i] = 1`` with probability ``sigmoid(b_s (hw[r, i] + b_i) + (1 - b_s) base_i)``
+    (``hw = h @ W.T``, ``base`` the base-rate model's biases) from counter ``i`` of
+    stream ``(seed, r, step)``; ``vdb[r] = v_out[r] . db`` (float64).
+    """
+    R, D = hw.shape
+    one = np.float32(1.0)
+    for r in prange(R):
+        key = sweep_key(seed, r, step)
+        acc = 0.0
+        for i in range(D):
+            y = np.float32(b_s * (np.float64(hw[r, i]) + b[i]) + (1.0 - b_s) * base[i])
+            t = np.exp(-abs(y))
+            p = one / (one + t)
+            if y < 0:
+                p = t * p
+            if uniform32(key, i) < p:
+                v_out[r, i] = 1.0
+                acc += db[i]
+            else:
+                v_out[r, i] = 0.0
+        vdb[r] = acc

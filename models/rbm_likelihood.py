@@ -34,17 +34,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pgm._math import logsumexp, sigmoid, softplus
+from pgm._math import logsumexp, softplus
 from pgm.exceptions import EstimateWarning, ParameterError
 
 __all__ = [
     "AISResult",
+    "BracketResult",
+    "ConvergedEstimate",
     "LikelihoodEstimate",
+    "RAISEResult",
     "ais_betas",
     "ais_log_partition",
     "ais_run_bytes",
     "average_log_likelihood",
+    "bracket_log_likelihood",
+    "converge_log_partition",
     "exact_log_partition",
+    "raise_log_likelihood",
 ]
 
 #: Salakhutdinov & Murray (2008): 500 temperatures in [0, 0.5), 4,000 in [0.5, 0.9),
@@ -171,6 +177,34 @@ def ais_run_bytes(n_visible: int, n_hidden: int, itemsize: int = 4) -> int:
     return int(n_visible) * (2 * itemsize + 8) + int(n_hidden) * (2 * itemsize + 4 * 8)
 
 
+def _base_bias(rbm, data, base_bias) -> np.ndarray:
+    """The base-rate model's visible biases: ``base_bias``, else the log-odds of the pixel
+    means of ``data``, else zeros."""
+    from pgm.exceptions import CardinalityError
+    from pgm.models.rbm import check_data, data_log_odds
+
+    D = rbm.n_visible
+    if base_bias is None:
+        return data_log_odds(check_data(data, n_features=D, name="data")) if data is not None \
+            else np.zeros(D)
+    bA = np.asarray(base_bias, dtype=np.float64).ravel()
+    if bA.size != D:
+        raise CardinalityError(f"base_bias has {bA.size} entries, the RBM {D} visible units")
+    if not np.all(np.isfinite(bA)):
+        raise ParameterError("base_bias must be finite")
+    return bA
+
+
+def _check_betas(betas) -> np.ndarray:
+    if betas is None or isinstance(betas, (int, np.integer, tuple)):
+        betas = ais_betas(betas)
+    betas = np.asarray(betas, dtype=np.float64)
+    if betas.ndim != 1 or betas.size < 2 or betas[0] != 0.0 or betas[-1] != 1.0 \
+            or np.any(np.diff(betas) <= 0):
+        raise ParameterError("betas must increase strictly from 0 to 1")
+    return betas
+
+
 def ais_log_partition(rbm, *, data=None, base_bias=None, n_runs: int = 100,
                       betas: np.ndarray | int | None = None, seed: int = 0,
                       memory_budget: int | None = None) -> AISResult:
@@ -203,63 +237,19 @@ def ais_log_partition(rbm, *, data=None, base_bias=None, n_runs: int = 100,
     (50, True)
     """
     from pgm._config import check_allocation
-    from pgm.exceptions import CardinalityError
-    from pgm.inference.bipartite import sample_from_logits
-    from pgm.models.rbm import check_data, data_log_odds
+    from pgm.inference.bipartite import anneal_log_weights
     from pgm.validation import check_positive_int
 
     M = check_positive_int("n_runs", n_runs, 2)
     check_allocation(M * ais_run_bytes(rbm.n_visible, rbm.n_hidden, rbm.engine.dtype.itemsize),
                      f"{M} AIS runs of an RBM of {rbm.n_visible}+{rbm.n_hidden} units",
                      memory_budget=memory_budget)
-    if betas is None or isinstance(betas, (int, np.integer, tuple)):
-        betas = ais_betas(betas)
-    betas = np.asarray(betas, dtype=np.float64)
-    if betas.ndim != 1 or betas.size < 2 or betas[0] != 0.0 or betas[-1] != 1.0 \
-            or np.any(np.diff(betas) <= 0):
-        raise ParameterError("betas must increase strictly from 0 to 1")
+    betas = _check_betas(betas)
     eng = rbm.engine
-    D, P = rbm.n_visible, rbm.n_hidden
-    if base_bias is None:
-        bA = data_log_odds(check_data(data, n_features=D, name="data")) if data is not None \
-            else np.zeros(D)
-    else:
-        bA = np.asarray(base_bias, dtype=np.float64).ravel()
-        if bA.size != D:
-            raise CardinalityError(f"base_bias has {bA.size} entries, the RBM {D} visible units")
-        if not np.all(np.isfinite(bA)):
-            raise ParameterError("base_bias must be finite")
-    b = np.asarray(rbm.visible_bias, dtype=np.float64)
-    bA32 = bA.astype(eng.dtype)
-    db = b - bA
+    P = rbm.n_hidden
+    bA = _base_bias(rbm, data, base_bias)
     log_z_base = float(softplus(bA).sum() + P * math.log(2.0))
-
-    # v_1 ~ p_0 (the base model), visible stream of step 0
-    v = sample_from_logits(np.ascontiguousarray(np.broadcast_to(bA32, (M, D))), seed, 1)
-    x = eng.hidden_logits(v)
-    x64 = x.astype(np.float64)
-    log_w = np.zeros(M)
-    K = betas.size - 1
-    for k in range(1, K + 1):
-        bk, bp = betas[k], betas[k - 1]
-        # log p_k*(v_k) - log p_{k-1}*(v_k); per hidden unit
-        # softplus(bk x) - softplus(bp x) = log1p(sigmoid(bp x) expm1((bk - bp) x)),
-        # without the cancellation of the difference (and SIMD throughout)
-        with np.errstate(over="ignore", invalid="ignore"):
-            inc = np.log1p(sigmoid(x64, scale=bp) * np.expm1((bk - bp) * x64)).sum(axis=1)
-        if not np.all(np.isfinite(inc)):    # expm1 overflowed (huge fields, coarse betas)
-            inc = softplus(bk * x64).sum(axis=1) - softplus(bp * x64).sum(axis=1)
-        log_w += (bk - bp) * (v @ db) + inc
-        if k == K:
-            break
-        # v_{k+1} ~ T_k(v_k | .), invariant for p_k
-        h = sample_from_logits(x, seed, 2 * k, beta=bk)
-        vl = eng.visible_logits(h)
-        vl *= eng.dtype.type(bk)
-        vl += eng.dtype.type(1.0 - bk) * bA32
-        v = sample_from_logits(vl, seed, 2 * k + 1)
-        x = eng.hidden_logits(v)
-        x64 = x.astype(np.float64)
+    log_w = anneal_log_weights(eng, bA, betas, n_runs=M, seed=seed)
     lmax = float(np.max(log_w))
     w = np.exp(log_w - lmax)
     mean = float(w.mean())
@@ -341,3 +331,362 @@ def average_log_likelihood(rbm, data, *, method: str = "exact", log_z: float | N
         return LikelihoodEstimate(m - res.log_z, res.log_z, "ais", len(X), se, res.log_z_std,
                                   m - res.log_z_upper, m - res.log_z_lower)
     raise ParameterError(f"method must be 'exact' or 'ais', got {method!r}")
+
+
+# --------------------------------------------------------------------- reverse AIS
+@dataclass
+class RAISEResult:
+    """A reverse-AIS (RAISE) estimate on a subset of the data.
+
+    Burda, Grosse & Salakhutdinov, *Accurate and conservative estimates of MRF
+    log-likelihood using reverse annealing* (AISTATS 2015): a chain starts at each data
+    image, anneals from the RBM (``beta = 1``) down to the base-rate model, and its log
+    weight ``log p_hat(v)`` is in expectation at most ``log p_fwd(v)``, the
+    log-likelihood of the *annealing model* (base-rate draw, then the forward
+    transitions), which approaches the RBM's as the temperatures grow.  So RAISE errs
+    toward too-low likelihoods (conservative) where AIS errs toward too-high ones; it is
+    a bound on the RBM's likelihood only as far as ``p_fwd`` matches the RBM.
+
+    Attributes
+    ----------
+    log_likelihoods : array (n_images,)
+        ``log p_hat(v)`` of each image of the subset.
+    log_z_images : array (n_images,)
+        The implied ``-F(v) - log p_hat(v)`` of each image (estimates of ``log Z``, too
+        high in expectation).
+    log_z, log_z_std : float
+        Their mean and its standard error.
+    rows : array (n_images,)
+        Indices of the subset in the data.
+    log_z_base : float
+    betas : array
+        The inverse temperatures, from 1 down to 0.
+    """
+
+    log_likelihoods: np.ndarray
+    log_z_images: np.ndarray
+    log_z: float
+    log_z_std: float
+    rows: np.ndarray
+    log_z_base: float
+    betas: np.ndarray
+
+    @property
+    def n_runs(self) -> int:
+        return int(self.rows.size)
+
+    @property
+    def mean_log_likelihood(self) -> float:
+        """Mean ``log p_hat(v)`` over the subset."""
+        return float(self.log_likelihoods.mean())
+
+
+def raise_log_likelihood(rbm, data, *, train_data=None, base_bias=None, n_images: int = 200,
+                         betas: np.ndarray | int | None = None, seed: int = 0,
+                         rows: np.ndarray | None = None,
+                         memory_budget: int | None = None) -> RAISEResult:
+    """Reverse annealed importance sampling (RAISE) on ``n_images`` rows of ``data``.
+
+    Parameters
+    ----------
+    rbm : RBM
+    data : array (n, D)
+        Binary images (the test set); RAISE starts one chain at each of ``n_images``
+        rows drawn without replacement by ``seed`` (or the given ``rows``).
+    train_data, base_bias
+        The base-rate model, as in :func:`ais_log_partition` (default: ``data``).
+    betas : array, int or None
+        The forward schedule (from 0 to 1, see :func:`ais_betas`); it is run backwards.
+    seed : int
+    memory_budget : int, optional
+
+    Examples
+    --------
+    >>> from pgm.models.rbm import RBM
+    >>> rbm = RBM.random(20, 8, sigma=0.3, seed=0)
+    >>> X = (np.random.default_rng(0).random((50, 20)) < 0.5).astype(float)
+    >>> r = raise_log_likelihood(rbm, X, n_images=50, betas=1000, seed=0)
+    >>> bool(abs(r.log_z - exact_log_partition(rbm)) < 0.05)
+    True
+    """
+    from pgm._config import check_allocation
+    from pgm.inference.bipartite import anneal_log_weights
+    from pgm.models.rbm import check_data
+    from pgm.validation import check_positive_int
+
+    X = check_data(data, n_features=rbm.n_visible, name="data")
+    if rows is None:
+        n = min(check_positive_int("n_images", n_images, 2), len(X))
+        rows = np.sort(np.random.default_rng([int(seed), 17]).permutation(len(X))[:n])
+    rows = np.asarray(rows, dtype=np.int64)
+    check_allocation(rows.size * ais_run_bytes(rbm.n_visible, rbm.n_hidden,
+                                               rbm.engine.dtype.itemsize),
+                     f"{rows.size} RAISE runs of an RBM of {rbm.n_visible}+{rbm.n_hidden} units",
+                     memory_budget=memory_budget)
+    betas = _check_betas(betas)
+    bA = _base_bias(rbm, X if train_data is None and base_bias is None else train_data,
+                    base_bias)
+    log_z_base = float(softplus(bA).sum() + rbm.n_hidden * math.log(2.0))
+    V = X[rows]
+    inc = anneal_log_weights(rbm.engine, bA, betas[::-1], start=V, seed=seed)
+    lz_img = log_z_base + inc
+    ll = -rbm.free_energy(V) - lz_img
+    se = float(lz_img.std(ddof=1) / math.sqrt(lz_img.size)) if lz_img.size > 1 else math.nan
+    return RAISEResult(log_likelihoods=ll, log_z_images=lz_img, log_z=float(lz_img.mean()),
+                       log_z_std=se, rows=rows, log_z_base=log_z_base, betas=betas[::-1].copy())
+
+
+# --------------------------------------------------------------- convergence protocol
+@dataclass
+class ConvergedEstimate:
+    """An estimator run under :func:`converge_log_partition`.
+
+    Attributes
+    ----------
+    method : {"ais", "raise"}
+    sequence : list of dict
+        One entry per step: ``temperatures``, ``runs``, ``log_z``, ``log_z_std``,
+        ``effective_runs`` (AIS; ``None`` for RAISE, whose runs weigh equally),
+        ``mean_log_likelihood`` (``None`` without data) and ``seconds``.
+    converged : bool
+        The last three ``log Z`` lie within ``tolerance`` (two doublings) and the last
+        step's runs are good enough (AIS: effective runs at least ``min_effective_runs``;
+        RAISE: standard error of ``log Z`` at most ``tolerance / 2``).
+    reason : str
+        Why the protocol stopped.
+    log_z, mean_log_likelihood : float
+        Of the last step.  For AIS not converged, ``log_z`` is what ``log Z`` is at least
+        (AIS is too low in expectation), so ``mean_log_likelihood`` is what the likelihood
+        is at most: see :attr:`one_sided`.
+    """
+
+    method: str
+    sequence: list
+    converged: bool
+    reason: str
+    tolerance: float
+    log_z: float
+    mean_log_likelihood: float | None
+    seconds: float
+
+    @property
+    def one_sided(self) -> str | None:
+        """``"log_z_at_least"`` for an unconverged AIS estimate, else ``None``."""
+        return "log_z_at_least" if self.method == "ais" and not self.converged else None
+
+    def to_dict(self) -> dict:
+        last = self.sequence[-1]
+        d = {"estimator": self.method, "converged": self.converged, "reason": self.reason,
+             "tolerance": self.tolerance, "log_z": self.log_z,
+             "mean_log_likelihood": self.mean_log_likelihood,
+             "temperatures": last["temperatures"], "runs": last["runs"],
+             "effective_runs": last["effective_runs"], "log_z_std": last["log_z_std"],
+             "seconds": self.seconds, "sequence": self.sequence}
+        if self.one_sided:
+            d["log_z_at_least"] = self.log_z
+            d["mean_log_likelihood_at_most"] = self.mean_log_likelihood
+        return d
+
+    def describe(self) -> str:
+        """One line: estimator, temperatures, runs, effective runs, converged or not."""
+        last = self.sequence[-1]
+        name = "AIS" if self.method == "ais" else "RAISE (reverse AIS)"
+        ess = (f", {last['effective_runs']:.1f} effective runs" if last["effective_runs"]
+               is not None else f" (test images), standard error {last['log_z_std']:.3f}")
+        what = "converged" if self.converged else "NOT converged"
+        txt = (f"{name}: {last['temperatures']} temperatures, {last['runs']} runs{ess}; "
+               f"{what} (tolerance {self.tolerance:g} nats over two doublings; {self.reason})")
+        ll = self.mean_log_likelihood
+        if self.one_sided:
+            txt += (f"; log Z is at least about {self.log_z:.2f}" +
+                    (f", so the log-likelihood is at most about {ll:.2f}" if ll is not None
+                     else ""))
+        else:
+            txt += f"; log Z = {self.log_z:.2f}" + (f", log-likelihood {ll:.2f}" if ll is not None
+                                                    else "")
+        return txt
+
+
+def converge_log_partition(rbm, *, method: str = "ais", data=None, train_data=None,
+                           tolerance: float = 0.3, min_effective_runs: float = 20.0,
+                           max_seconds: float = 900.0, start_temperatures: int = 1000,
+                           n_runs: int = 100, max_runs: int = 1000, run_growth: float = 1.5,
+                           max_temperatures: int = 2_000_000, seed: int = 0,
+                           memory_budget: int | None = None) -> ConvergedEstimate:
+    """Run AIS or RAISE with twice the temperatures each step until ``log Z`` settles.
+
+    Step ``i`` uses ``start_temperatures * 2^i`` temperatures (:func:`ais_betas`) and
+    ``n_runs * run_growth^i`` runs (at most ``max_runs``; RAISE: test images, a growing
+    prefix of one random order of ``data``).  The protocol stops when the last three
+    ``log Z`` lie within ``tolerance`` (the change over two doublings) and the last
+    step's runs are good enough (AIS: ``min_effective_runs`` effective runs; RAISE: a
+    standard error of ``log Z`` at most ``tolerance / 2``) -- converged -- or before a
+    step whose predicted time (from the last step's rate) would pass ``max_seconds``,
+    or past ``max_temperatures`` -- not converged.  The first step always runs.
+
+    ``data`` (the test rows) gives ``mean_log_likelihood = mean(-F(data)) - log Z``
+    (RAISE needs it; its ``log Z`` is the mean implied ``log Z`` of the subset, so the
+    likelihood of all rows has no sampling error from the choice of images);
+    ``train_data`` defines the base-rate model (default ``data``).
+
+    Examples
+    --------
+    >>> from pgm.models.rbm import RBM
+    >>> rbm = RBM.random(20, 6, sigma=0.3, seed=0)
+    >>> res = converge_log_partition(rbm, start_temperatures=100, n_runs=50, tolerance=0.1)
+    >>> res.converged, len(res.sequence)
+    (True, 3)
+    >>> bool(abs(res.log_z - exact_log_partition(rbm)) < 0.1)
+    True
+    """
+    import time
+
+    from pgm.models.rbm import check_data
+    from pgm.validation import check_choice, check_float, check_positive_int, derived_seed
+
+    method = check_choice("method", method, ("ais", "raise"))
+    tol = check_float("tolerance", tolerance, minimum=0, include_minimum=False)
+    min_ess = check_float("min_effective_runs", min_effective_runs, minimum=1)
+    limit = check_float("max_seconds", max_seconds, minimum=0, include_minimum=False)
+    K0 = check_positive_int("start_temperatures", start_temperatures, 3)
+    M0 = check_positive_int("n_runs", n_runs, 2)
+    Mmax = max(M0, check_positive_int("max_runs", max_runs, 2))
+    growth = check_float("run_growth", run_growth, minimum=1)
+    Kmax = check_positive_int("max_temperatures", max_temperatures, 3)
+    X = None if data is None else check_data(data, n_features=rbm.n_visible, name="data")
+    if method == "raise" and X is None:
+        raise ParameterError("RAISE needs data (the test images it starts from)")
+    base = train_data if train_data is not None else X
+    bA = _base_bias(rbm, base, None)
+    neg_f = None if X is None else float(np.mean(-rbm.free_energy(X)))
+    order = None
+    if method == "raise":
+        order = np.random.default_rng([int(seed), 17]).permutation(len(X))
+        Mmax = min(Mmax, len(X))
+    t_start = time.perf_counter()
+    seq: list[dict] = []
+    reason = ""
+    converged = False
+    K, Mf = K0, float(min(M0, Mmax))
+    for i in range(10_000):
+        M = int(min(round(Mf), Mmax))
+        if seq:
+            last = seq[-1]
+            rate = last["temperatures"] * last["runs"] / max(last["seconds"], 1e-9)
+            elapsed = time.perf_counter() - t_start
+            if elapsed + K * M / rate > limit:
+                reason = (f"time limit: the next step ({K} temperatures, {M} runs) would take "
+                          f"about {K * M / rate:.0f} s, {limit - elapsed:.0f} s left")
+                break
+            if K > Kmax:
+                reason = f"over max_temperatures ({Kmax})"
+                break
+        t0 = time.perf_counter()
+        s = derived_seed(seed, i)
+        if method == "ais":
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", EstimateWarning)
+                res = ais_log_partition(rbm, base_bias=bA, n_runs=M, betas=ais_betas(K), seed=s,
+                                        memory_budget=memory_budget)
+            ess = res.effective_runs
+            good = ess >= min_ess
+        else:
+            res = raise_log_likelihood(rbm, X, base_bias=bA, betas=ais_betas(K), seed=s,
+                                       rows=np.sort(order[:M]), memory_budget=memory_budget)
+            ess = None
+            good = res.log_z_std <= tol / 2
+        secs = time.perf_counter() - t0
+        seq.append({"estimator": method, "temperatures": K, "runs": M, "log_z": res.log_z,
+                    "log_z_std": res.log_z_std, "effective_runs": ess,
+                    "mean_log_likelihood": None if neg_f is None else neg_f - res.log_z,
+                    "seconds": secs, "rate": K * M / secs})
+        if len(seq) >= 3:
+            window = [q["log_z"] for q in seq[-3:]]
+            if max(window) - min(window) < tol and good:
+                converged = True
+                reason = (f"the last three log Z lie within {max(window) - min(window):.3f} "
+                          f"nats")
+                break
+        K *= 2
+        Mf *= growth
+    last = seq[-1]
+    return ConvergedEstimate(method=method, sequence=seq, converged=converged, reason=reason,
+                             tolerance=tol, log_z=last["log_z"],
+                             mean_log_likelihood=last["mean_log_likelihood"],
+                             seconds=time.perf_counter() - t_start)
+
+
+@dataclass
+class BracketResult:
+    """AIS and RAISE under the protocol, side by side (:func:`bracket_log_likelihood`).
+
+    ``converged``: both converged and their log-likelihoods agree within the tolerance.
+    ``statement``: that, or what failed, in words.
+    """
+
+    ais: ConvergedEstimate
+    raise_: ConvergedEstimate
+    converged: bool
+    agree: bool
+    difference: float
+    statement: str
+
+    def to_dict(self) -> dict:
+        return {"ais": self.ais.to_dict(), "raise": self.raise_.to_dict(),
+                "converged": self.converged, "agree": self.agree,
+                "difference": self.difference, "statement": self.statement,
+                "sequence": self.ais.sequence + self.raise_.sequence}
+
+
+def bracket_log_likelihood(rbm, data, *, train_data=None, tolerance: float = 0.3,
+                           max_seconds: float = 900.0, ais_share: float = 0.5,
+                           raise_images: int = 200, **kwargs) -> BracketResult:
+    """AIS (too high a likelihood in expectation) and RAISE (too low) under the protocol.
+
+    AIS gets ``ais_share`` of ``max_seconds``, RAISE the rest (``raise_images`` test
+    images at most, growing from ``min(100, raise_images)``).  ``kwargs`` go to
+    :func:`converge_log_partition` (``start_temperatures``, ``n_runs``, ``seed`` ...).
+
+    Examples
+    --------
+    >>> from pgm.models.rbm import RBM
+    >>> rbm = RBM.random(20, 6, sigma=0.3, seed=0)
+    >>> X = (np.random.default_rng(0).random((60, 20)) < 0.5).astype(float)
+    >>> br = bracket_log_likelihood(rbm, X, start_temperatures=100, n_runs=50, raise_images=60)
+    >>> br.converged, sorted(br.to_dict())[:3]
+    (True, ['agree', 'ais', 'converged'])
+    """
+    import time
+
+    from pgm.validation import check_float, check_positive_int
+
+    tol = check_float("tolerance", tolerance, minimum=0, include_minimum=False)
+    limit = check_float("max_seconds", max_seconds, minimum=0, include_minimum=False)
+    share = check_float("ais_share", ais_share, minimum=0, maximum=1, include_minimum=False,
+                        include_maximum=False)
+    n_img = check_positive_int("raise_images", raise_images, 2)
+    kw = dict(kwargs)
+    kw.pop("max_runs", None)
+    t0 = time.perf_counter()
+    ais = converge_log_partition(rbm, method="ais", data=data, train_data=train_data,
+                                 tolerance=tol, max_seconds=limit * share, **kwargs)
+    left = max(limit - (time.perf_counter() - t0), 1e-3)
+    kw["n_runs"] = min(100, n_img)
+    rs = converge_log_partition(rbm, method="raise", data=data, train_data=train_data,
+                                tolerance=tol, max_seconds=left, max_runs=n_img, **kw)
+    diff = float(ais.mean_log_likelihood - rs.mean_log_likelihood)
+    agree = abs(diff) < tol
+    both = ais.converged and rs.converged
+    if both and agree:
+        st = (f"AIS and RAISE converged and agree within {tol:g} nats: "
+              f"{ais.mean_log_likelihood:.2f} and {rs.mean_log_likelihood:.2f}")
+    else:
+        parts = [f"AIS {'converged' if ais.converged else 'did not converge'}",
+                 f"RAISE {'converged' if rs.converged else 'did not converge'}"]
+        st = (", ".join(parts) + f"; they {'agree' if agree else 'disagree'}: AIS "
+              f"{ais.mean_log_likelihood:.2f}, RAISE {rs.mean_log_likelihood:.2f} "
+              f"({diff:+.2f} nats)")
+        if not ais.converged:
+            st += f"; the log-likelihood is at most about {ais.mean_log_likelihood:.2f} (AIS)"
+    return BracketResult(ais=ais, raise_=rs, converged=bool(both and agree), agree=bool(agree),
+                         difference=diff, statement=st)

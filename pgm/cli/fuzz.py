@@ -366,7 +366,12 @@ def fuzz_targets(workdir: str | os.PathLike, *, seconds: float = 30.0,
     damaged_path = work / "damaged.npz"
     examples = Path(__file__).resolve().parents[2] / "tests" / "examples"
     models = ["asia", "cancer", "sprinkler", "misconception", "no-such-model", str(rbm_path)]
-    models += [str(examples / n) for n in ("broken_cpd.py", "cycle.py") if (examples / n).is_file()]
+    # copies, not the files themselves: a fuzzed command that writes (``convert``,
+    # ``simulate -o``) may be handed any of these paths as its output
+    for n in ("broken_cpd.py", "cycle.py"):
+        if (examples / n).is_file():
+            (work / n).write_bytes((examples / n).read_bytes())
+            models.append(str(work / n))
     csv_text = asia.simulate(60, seed=0).to_frame().to_csv(index=False)
     (work / "asia.csv").write_text(csv_text, encoding="utf-8")
     models.append(str(work / "asia.csv"))  # DATA for ``learn`` (a bad MODEL elsewhere)

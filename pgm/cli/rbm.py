@@ -5,6 +5,7 @@ Examples::
     pgm rbm train --data digits --hidden 64 --epochs 20 -o runs/digits --json
     pgm rbm train --data mnist --hidden 500 --k 1 --epochs 10 -o runs/cd1 [--resume]
     pgm rbm score runs/cd1/model.npz --data mnist --method ais --json
+    pgm rbm score runs/cd1/model.npz --method bracket --max-seconds 900 --json
     pgm rbm sample runs/cd1/model.npz --chains 100 --steps 1000 -o samples.png --json
 
 ``--data``: ``mnist`` (``$PGM_DATA_DIR/mnist``; validation: the test set),
@@ -92,15 +93,26 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     data_args(s, default="mnist")
     s.add_argument("--split", choices=("test", "train"), default="test",
                    help="mnist/digits split to score (default test)")
-    s.add_argument("--method", choices=("exact", "ais"), default="exact",
-                   help="exact (enumerates the hidden or visible states; small RBMs) or ais "
-                        "(default exact)")
+    s.add_argument("--method", choices=("exact", "ais", "raise", "bracket"), default="exact",
+                   help="exact (enumerates the hidden or visible states; small RBMs), ais, "
+                        "raise (reverse AIS from test images) or bracket (AIS and RAISE under "
+                        "the convergence protocol; default exact)")
     s.add_argument("--runs", type=int, default=None,
-                   help="--method ais only: AIS runs (default 100)")
+                   help="AIS runs (default 100; with --converge the first step's, growing "
+                        "1.5x per doubling up to 1,000)")
+    s.add_argument("--images", type=int, default=None,
+                   help="raise/bracket: test images RAISE starts from (default 200)")
     s.add_argument("--temperatures", type=int, default=None,
-                   help="--method ais only: AIS temperatures (default 14,500 as in "
-                        "Salakhutdinov & Murray)")
-    add_seed_option(s, "--method ais only: seed of the AIS runs")
+                   help="AIS/RAISE temperatures (default 14,500 as in Salakhutdinov & Murray; "
+                        "with --converge the first step's, default 1,000)")
+    s.add_argument("--converge", action="store_true",
+                   help="double the temperatures until log Z changes by less than --tolerance "
+                        "over two doublings (always on with --method bracket)")
+    s.add_argument("--tolerance", type=float, default=0.3,
+                   help="--converge: nats (default 0.3)")
+    s.add_argument("--max-seconds", type=float, default=900.0,
+                   help="--converge: time limit in seconds (default 900)")
+    add_seed_option(s, "seed of the AIS/RAISE runs")
     add_memory_budget_option(s, "largest allocation allowed (the data and the AIS runs)")
     add_json_option(s)
     s.set_defaults(run=run)
@@ -362,49 +374,101 @@ def _train(args) -> int:
 def _score(args) -> int:
     import math
 
+    import numpy as np
+
     from pgm._config import check_allocation
     from pgm.cli.options import refuse_unused, seed_of, write_json
+    from pgm.models import rbm_likelihood as L
     from pgm.models.rbm import RBM
-    from pgm.models.rbm_likelihood import ais_betas, ais_run_bytes, average_log_likelihood
-    from pgm.validation import check_positive_int
+    from pgm.validation import check_float, check_positive_int
 
     if args.method == "exact":
-        refuse_unused(args, ["--runs", "--temperatures", "--seed"],
-                      "with --method exact (--method ais only)")
-    runs = check_positive_int("--runs", 100 if args.runs is None else args.runs)
+        refuse_unused(args, ["--runs", "--temperatures", "--seed", "--images"],
+                      "with --method exact (AIS and RAISE only)")
+        if args.converge:
+            refuse_unused(args, ["--converge"], "with --method exact")
+    converge = args.converge or args.method == "bracket"
+    runs = check_positive_int("--runs", 100 if args.runs is None else args.runs, minimum=2)
+    images = check_positive_int("--images", 200 if args.images is None else args.images,
+                                minimum=2)
     if args.temperatures is not None:
-        check_positive_int("--temperatures", args.temperatures, minimum=2)
+        check_positive_int("--temperatures", args.temperatures, minimum=3)
+    tol = check_float("--tolerance", args.tolerance, minimum=0, include_minimum=False)
+    max_s = check_float("--max-seconds", args.max_seconds, minimum=0, include_minimum=False)
     _check_limit(args)
     seed = seed_of(args)
     rbm = RBM.load(args.model)
     X, _, _ = load_data(args.data, binarize=args.binarize, limit=args.limit, split=args.split,
                         memory_budget=args.memory_budget)
+    res = {"ok": True, "model": str(args.model), "data": args.data, "split": args.split,
+           "n": int(len(X)), "method": args.method}
+    lines = []
     if args.method == "exact":
-        est = average_log_likelihood(rbm, X, method="exact")
+        est = L.average_log_likelihood(rbm, X, method="exact")
+        res.update({"mean_log_likelihood": est.mean, "log_z": est.log_z, "std_error": est.std_error,
+                    "lower": est.lower, "upper": est.upper, "log_z_std": 0.0, "reliable": True})
+        lines += [f"log Z = {est.log_z:.4f} (exact)",
+                  f"average log-likelihood of {est.n} rows: {est.mean:.4f} nats "
+                  f"(standard error {est.std_error:.3f} over the rows)"]
     else:
+        n_par = max(runs, images) if args.method != "ais" else runs
         # the runs' memory before the data a second time and the temperatures
-        check_allocation(runs * ais_run_bytes(rbm.n_visible, rbm.n_hidden, rbm.dtype.itemsize),
-                         f"{runs} AIS runs", memory_budget=args.memory_budget)
+        check_allocation(n_par * L.ais_run_bytes(rbm.n_visible, rbm.n_hidden, rbm.dtype.itemsize),
+                         f"{n_par} {'AIS' if args.method == 'ais' else 'AIS/RAISE'} runs",
+                         memory_budget=args.memory_budget)
         train, _, _ = load_data(args.data, binarize=args.binarize, split="train",
                                 memory_budget=args.memory_budget)
-        est = average_log_likelihood(rbm, X, method="ais", train_data=train, n_runs=runs,
-                                     betas=ais_betas(args.temperatures), seed=seed,
-                                     memory_budget=args.memory_budget)
-    res = {"ok": True, "model": str(args.model), "data": args.data, "split": args.split, "n": est.n,
-           "method": est.method, "mean_log_likelihood": est.mean, "log_z": est.log_z,
-           "log_z_std": est.log_z_std, "std_error": est.std_error,
-           "lower": est.lower, "upper": est.upper,
-           # an AIS error bar of Z that reaches zero leaves the likelihood unbounded above
-           "reliable": bool(math.isfinite(est.upper))}
-    if args.method == "ais":
-        res["runs"], res["seed"] = runs, seed
+        res["seed"] = seed
+        kw = dict(train_data=train, tolerance=tol, max_seconds=max_s, n_runs=runs, seed=seed,
+                  start_temperatures=args.temperatures or 1000,
+                  memory_budget=args.memory_budget)
+        if args.method == "bracket":
+            br = L.bracket_log_likelihood(rbm, X, raise_images=images, **kw)
+            res.update(br.to_dict())
+            res["mean_log_likelihood"] = br.ais.mean_log_likelihood if br.converged else None
+            lines += [br.ais.describe(), br.raise_.describe(), br.statement]
+        elif converge:
+            if args.method == "raise":
+                kw["n_runs"], kw["max_runs"] = min(100, images), images
+            ce = L.converge_log_partition(rbm, method=args.method, data=X, **kw)
+            res[args.method] = ce.to_dict()
+            res.update({"converged": ce.converged, "sequence": ce.sequence,
+                        "mean_log_likelihood": ce.mean_log_likelihood, "log_z": ce.log_z})
+            lines += [ce.describe()]
+        elif args.method == "ais":
+            est = L.average_log_likelihood(rbm, X, method="ais", train_data=train, n_runs=runs,
+                                           betas=L.ais_betas(args.temperatures), seed=seed,
+                                           memory_budget=args.memory_budget)
+            K = L.ais_betas(args.temperatures).size - 1
+            res.update({"mean_log_likelihood": est.mean, "log_z": est.log_z,
+                        "log_z_std": est.log_z_std, "std_error": est.std_error,
+                        # an error bar (+-3 standard errors of Z), not a bound
+                        "lower": est.lower, "upper": est.upper,
+                        "reliable": bool(math.isfinite(est.upper)), "runs": runs,
+                        "temperatures": K, "converged": None})
+            lines += [f"AIS: {K} temperatures, {runs} runs, one pass (not checked for "
+                      f"convergence; --converge runs the protocol); log Z = {est.log_z:.4f} "
+                      f"(±{3 * est.log_z_std:.3f}, 3 standard errors: an error bar, not a bound)",
+                      f"average log-likelihood of {est.n} rows: {est.mean:.4f} nats "
+                      f"(AIS errs toward too-high values until it converges)"]
+        else:   # raise, one pass
+            r = L.raise_log_likelihood(rbm, X, train_data=train, n_images=images,
+                                       betas=L.ais_betas(args.temperatures), seed=seed,
+                                       memory_budget=args.memory_budget)
+            K = r.betas.size - 1
+            ll = float(np.mean(-rbm.free_energy(X))) - r.log_z
+            res.update({"mean_log_likelihood": ll, "log_z": r.log_z, "log_z_std": r.log_z_std,
+                        "runs": r.n_runs, "temperatures": K, "converged": None,
+                        "subset_mean_log_likelihood": r.mean_log_likelihood})
+            lines += [f"RAISE (reverse AIS): {K} temperatures, {r.n_runs} test images, one pass "
+                      f"(not checked for convergence); implied log Z = {r.log_z:.4f} "
+                      f"(standard error {r.log_z_std:.3f})",
+                      f"average log-likelihood of {len(X)} rows: {ll:.4f} nats (RAISE errs "
+                      f"toward too-low values)"]
     if args.json:   # strict JSON: an unbounded end is null (with a reason)
         write_json(res)
     else:
-        extra = (f" (±{3 * est.log_z_std:.3f} from AIS, 3 std)" if est.method == "ais" else "")
-        print(f"log Z = {est.log_z:.4f}{extra}")
-        print(f"average log-likelihood of {est.n} rows: {est.mean:.4f} nats "
-              f"(standard error {est.std_error:.3f})")
+        print("\n".join(lines))
     return 0
 
 
