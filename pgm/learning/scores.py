@@ -132,11 +132,15 @@ class ScoreCache:
 
     def prefetch(self, families: Iterable[tuple[Hashable, Iterable[Hashable]]]) -> None:
         """Score every family ``(child, parents)`` not yet cached, in one data pass."""
-        todo = []
+        todo: dict[tuple, None] = {}
         for child, parents in families:
+            key = (child, parents) if isinstance(parents, frozenset) else None
+            if key is not None and key in self._scores:
+                continue
             key = self._key(child, parents)
-            if key not in self._scores and key not in todo:
-                todo.append(key)
+            if key not in self._scores:
+                todo[key] = None
+        todo = list(todo)
         if not todo:
             return
         cols = [tuple(self.col[p] for p in sorted(parents, key=self.col.get)) + (self.col[child],)
@@ -152,6 +156,10 @@ class ScoreCache:
 
     def local(self, child: Hashable, parents: Iterable[Hashable]) -> float:
         """The local score of ``child`` with ``parents`` (cached)."""
+        if isinstance(parents, frozenset):  # the searches' hot path: no re-validation
+            value = self._scores.get((child, parents))
+            if value is not None:
+                return value
         key = self._key(child, parents)
         if key not in self._scores:
             self.prefetch([key])

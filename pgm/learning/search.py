@@ -182,20 +182,42 @@ def _moves(variables, parents, reach, idx, max_parents, black, white, tabu):
                     yield ("add", u, v)
 
 
-def _families(kind, u, v, parents):
-    """The families ``(child, new parents)`` a move creates."""
-    if kind == "add":
-        return [(v, parents[v] | {u})]
-    if kind == "remove":
-        return [(v, parents[v] - {u})]
-    return [(v, parents[v] - {u}), (u, parents[u] | {v})]
+class _Deltas:
+    """Score changes of toggling one parent of one child, kept until that child's parent
+    set changes: a move's delta is one term (add, remove) or two (reverse), and a step
+    changes one or two children, so most of the next step's deltas are already known."""
 
+    def __init__(self, cache: ScoreCache, parents: dict) -> None:
+        self.cache = cache
+        self.parents = parents
+        self.terms: dict[Hashable, dict[Hashable, float]] = {v: {} for v in parents}
 
-def _delta(cache, kind, u, v, parents) -> float:
-    d = 0.0
-    for child, new in _families(kind, u, v, parents):
-        d += cache.local(child, new) - cache.local(child, parents[child])
-    return d
+    def needed(self, moves: list) -> list[tuple]:
+        """The families the moves' unknown terms need (to count them in one pass)."""
+        out = []
+        for kind, u, v in moves:
+            if u not in self.terms[v]:
+                out.append((v, self.parents[v] ^ {u}))
+            if kind == "reverse" and v not in self.terms[u]:
+                out.append((u, self.parents[u] ^ {v}))
+        return out
+
+    def term(self, child: Hashable, parent: Hashable) -> float:
+        known = self.terms[child]
+        value = known.get(parent)
+        if value is None:
+            ps = self.parents[child]
+            value = self.cache.local(child, ps ^ {parent}) - self.cache.local(child, ps)
+            known[parent] = value
+        return value
+
+    def delta(self, kind: str, u: Hashable, v: Hashable) -> float:
+        d = self.term(v, u)
+        return d + self.term(u, v) if kind == "reverse" else d
+
+    def changed(self, *children: Hashable) -> None:
+        for c in children:
+            self.terms[c] = {}
 
 
 def _apply(kind, u, v, parents) -> None:
@@ -300,6 +322,7 @@ def hill_climb(data: Any, *, score: str = "bic", equivalent_sample_size: float =
         best_parents, best = dict(parents), current
         tabu: list = []
         stale = 0
+        deltas_of = _Deltas(cache, parents)
         while True:
             if max_iterations is not None and stats["iterations"] >= max_iterations:
                 stats["stopped"] = "max_iterations"
@@ -310,11 +333,11 @@ def hill_climb(data: Any, *, score: str = "bic", equivalent_sample_size: float =
             reach = _reach(variables, parents)
             moves = list(_moves(variables, parents, reach, idx, max_parents, black, white,
                                 set(tabu)))
-            cache.prefetch([f for m in moves for f in _families(*m, parents)])
+            cache.prefetch(deltas_of.needed(moves))
             stats["moves_scored"] += len(moves)
             if not moves:
                 break
-            deltas = [_delta(cache, *m, parents) for m in moves]
+            deltas = [deltas_of.delta(*m) for m in moves]
             k = int(np.argmax(deltas))
             if deltas[k] <= 1e-9 * max(1.0, abs(current)):
                 # no improving move: plain hill climbing stops; tabu search takes the best
@@ -324,6 +347,7 @@ def hill_climb(data: Any, *, score: str = "bic", equivalent_sample_size: float =
                 stale += 1
             kind, u, v = moves[k]
             _apply(kind, u, v, parents)
+            deltas_of.changed(*((v, u) if kind == "reverse" else (v,)))
             current += deltas[k]
             stats["iterations"] += 1
             if bar is not None:
