@@ -87,3 +87,21 @@ def test_dask_errors_are_the_pandas_errors(client):
     with pytest.raises(ParameterError, match="per_row"):
         log_likelihood(bn, dd.from_pandas(bn.simulate(50, seed=0).to_frame(), npartitions=2),
                        per_row=True)
+
+
+def test_structure_scores_and_hill_climbing_on_dask(client):
+    """The structure scores count on the partitions too: the same network score and the
+    same learned DAG as on pandas."""
+    from pgm.learning.scores import network_score
+    from pgm.learning.search import hill_climb
+
+    bn = pgm.examples.load("asia")
+    frame = bn.simulate(3000, seed=5).to_frame()
+    ddf = dd.from_pandas(frame, npartitions=3)
+    for score in ("bic", "bdeu"):
+        assert network_score(bn, ddf, score) == pytest.approx(network_score(bn, frame, score),
+                                                              rel=1e-12)
+    local = hill_climb(frame, score="bic", tabu_length=0)
+    dist = hill_climb(ddf, score="bic", tabu_length=0)
+    assert sorted(dist.dag.edges) == sorted(local.dag.edges)
+    assert dist.score == pytest.approx(local.score, rel=1e-12)
