@@ -49,7 +49,7 @@ Examples
 from __future__ import annotations
 
 import warnings
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -70,6 +70,25 @@ MODES = ("sum", "max")
 SCHEDULES = ("flooding", "residual")
 
 
+class FactorBeliefs(Sequence):
+    """The factors' beliefs, each a view into one flat array, shaped on first access
+    (a 500x500 grid has 750,000 factors: building them all costs seconds that a caller
+    asking only for variable marginals should not pay)."""
+
+    def __init__(self, flat: np.ndarray, offsets: np.ndarray, shapes: list) -> None:
+        self._flat, self._offsets, self._shapes = flat, offsets, shapes
+
+    def __len__(self) -> int:
+        return len(self._shapes)
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        shape = self._shapes[k]
+        start = int(self._offsets[k])
+        return self._flat[start:start + int(np.prod(shape, dtype=np.int64))].reshape(shape)
+
+
 @dataclass
 class BPResult:
     """Output of :func:`belief_propagation`.
@@ -80,7 +99,7 @@ class BPResult:
         ``{variable: probabilities (card,)}``: the beliefs of the variables (with
         ``mode="max"`` the max-marginals, normalized to sum to one).  An evidence
         variable gets a point mass at its observed state.
-    factor_beliefs : list of ndarray
+    factor_beliefs : sequence of ndarray
         Per factor of the model (in the order of its ``factors``, one per CPD for a
         Bayesian network), the normalized belief over its scope, shaped like its table.
     log_z : float
@@ -315,9 +334,7 @@ def belief_propagation(model, evidence: Mapping | None = None, *,
     pf = np.exp(fb)
     marginals = named_marginals(cm.source, {v: pv[u_off[i]:u_off[i + 1]]
                                             for i, v in enumerate(cm.variables)})
-    tab_off = cm.arrays[8]
-    factor_beliefs = [pf[tab_off[k]:tab_off[k] + f.values.size].reshape(f.values.shape)
-                      for k, f in enumerate(cm.source.factors)]
+    factor_beliefs = FactorBeliefs(pf, cm.arrays[8], [f.values.shape for f in cm.source.factors])
     assignment = None
     log_z = float(bethe)
     if mode == "max":

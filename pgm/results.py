@@ -26,16 +26,46 @@ from pgm.exceptions import QueryError
 __all__ = ["Marginals", "named_marginals"]
 
 
+class _States(Mapping):
+    """``{variable: [state names]}``, each list made when first asked for (a grid's
+    250,000 variables should not cost their names unless someone reads them)."""
+
+    def __init__(self, sizes: dict, given: Mapping | None, model: Any = None) -> None:
+        self._sizes, self._given, self._model, self._made = sizes, given or {}, model, {}
+
+    def __getitem__(self, v: Hashable) -> list[str]:
+        made = self._made.get(v)
+        if made is None:
+            if v not in self._sizes:
+                raise KeyError(v)
+            if v in self._given:
+                made = [str(x) for x in self._given[v]]
+            elif self._model is not None:
+                try:
+                    made = [str(x) for x in self._model.state_names(v)]
+                except Exception:  # a variable the model cannot name: indices it is
+                    made = None
+            if made is None:
+                made = [str(i) for i in range(self._sizes[v])]
+            self._made[v] = made
+        return made
+
+    def __iter__(self):
+        return iter(self._sizes)
+
+    def __len__(self) -> int:
+        return len(self._sizes)
+
+
 class Marginals(dict):
     """``{variable: probabilities}`` with the state names (``states``) beside them."""
 
     def __init__(self, values: Mapping[Hashable, Any] = (),
-                 states: Mapping[Hashable, Sequence] | None = None) -> None:
-        super().__init__({v: np.asarray(p, dtype=np.float64) for v, p in dict(values).items()})
-        states = states or {}
-        self.states: dict[Hashable, list[str]] = {
-            v: ([str(s) for s in states[v]] if v in states else [str(i) for i in range(len(p))])
-            for v, p in self.items()}
+                 states: Mapping[Hashable, Sequence] | None = None, *, model: Any = None) -> None:
+        super().__init__({v: p if isinstance(p, np.ndarray) and p.dtype == np.float64
+                          else np.asarray(p, dtype=np.float64) for v, p in dict(values).items()})
+        self.states: Mapping[Hashable, list[str]] = _States(
+            {v: len(p) for v, p in self.items()}, states, model)
 
     def series(self, variable: Hashable):
         """``P(variable | ...)`` as a pandas Series indexed by state name."""
@@ -58,15 +88,10 @@ class Marginals(dict):
         return pd.DataFrame({"probability": values}, index=index)
 
     def __reduce__(self):  # pickles (and copies) as the named object it is
-        return (Marginals, (dict(self), self.states))
+        return (Marginals, (dict(self), dict(self.states)))
 
 
 def named_marginals(model: Any, values: Mapping[Hashable, Any]) -> Marginals:
-    """:class:`Marginals` of ``values`` with the state names ``model`` gives its variables."""
-    states = {}
-    for v in values:
-        try:
-            states[v] = model.state_names(v)
-        except Exception:  # a variable the model cannot name: indices it is
-            continue
-    return Marginals(values, states)
+    """:class:`Marginals` of ``values`` with the state names ``model`` gives its variables
+    (looked up when first read)."""
+    return Marginals(values, model=model)
