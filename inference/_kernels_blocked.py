@@ -21,6 +21,7 @@ import numpy as np
 from numba import njit, prange
 
 from pgm.inference._kernels_generic import (
+    exp_normalize,
     local_logp,
     max_cardinality,
     record_index,
@@ -189,14 +190,4 @@ def block_conditional(m, bvars, facs, x, beta):
     digits = np.zeros(bvars.shape[0], dtype=np.int64)
     fstride = np.zeros(bvars.shape[0], dtype=np.int64)
     block_logp(m, bvars, facs, x, logp, digits, fstride)
-    out = np.zeros(total)
-    mx = logp.max()
-    if mx == -np.inf:
-        return out
-    tot = 0.0
-    for s in range(total):
-        out[s] = np.exp(beta * (logp[s] - mx))
-        tot += out[s]
-    for s in range(total):
-        out[s] /= tot
-    return out
+    return exp_normalize(logp, beta)

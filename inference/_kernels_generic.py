@@ -121,23 +121,29 @@ def sample_logp(logp, k, beta, u):
 
 
 @njit(cache=True)
-def local_conditionals(m, v, x, beta):
-    """``p(v | rest)`` as an array (all zeros if every state has probability zero)."""
-    card = m[0]
-    k = card[v]
-    logp = np.empty(k)
-    local_logp(m, v, x, logp)
-    out = np.zeros(k)
+def exp_normalize(logp, beta):
+    """``exp(beta * logp)`` normalized to sum to one (all zeros if every entry is -inf)."""
+    n = logp.shape[0]
+    out = np.zeros(n)
     mx = logp.max()
     if mx == -np.inf:
         return out
     tot = 0.0
-    for s in range(k):
+    for s in range(n):
         out[s] = np.exp(beta * (logp[s] - mx))
         tot += out[s]
-    for s in range(k):
+    for s in range(n):
         out[s] /= tot
     return out
+
+
+@njit(cache=True)
+def local_conditionals(m, v, x, beta):
+    """``p(v | rest)`` as an array (all zeros if every state has probability zero)."""
+    card = m[0]
+    logp = np.empty(card[v])
+    local_logp(m, v, x, logp)
+    return exp_normalize(logp, beta)
 
 
 # ------------------------------------------------------------------ energies

@@ -35,7 +35,8 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from pgm.exceptions import ParameterError, QueryError, UnknownVariableError
+from pgm.exceptions import ParameterError, QueryError
+from pgm.independence import as_variable_set
 
 __all__ = [
     "do",
@@ -59,13 +60,7 @@ def _graph(model: Any) -> nx.DiGraph:
 
 
 def _names(graph: nx.DiGraph, xs: Any, what: str) -> frozenset:
-    if isinstance(xs, (str, bytes)) or not isinstance(xs, Iterable):
-        xs = [xs]
-    out = frozenset(xs)
-    for x in out:
-        if x not in graph:
-            raise UnknownVariableError(f"{what} {x!r} is not in the network")
-    return out
+    return frozenset(as_variable_set(xs, graph, what))
 
 
 def do(bn: Any, intervention: Mapping[Hashable, Any]):

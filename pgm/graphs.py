@@ -35,6 +35,7 @@ from typing import Any
 import networkx as nx
 
 from pgm.exceptions import ArgumentTypeError, ModelError, QueryError
+from pgm.independence import active_trail_nodes, as_variable_set
 
 __all__ = [
     "skeleton",
@@ -442,8 +443,6 @@ def _is_dag(g: nx.Graph) -> bool:
 
 # ------------------------------------------------------------------ graph queries
 def _node_set(graph: nx.Graph, nodes: Any, what: str) -> set:
-    from pgm.independence import as_variable_set
-
     return as_variable_set(nodes, graph, what)
 
 
@@ -467,40 +466,7 @@ def reachable(dag: Any, x: Any, given: Any = ()) -> set:
     both = xs & zs
     if both:
         raise QueryError(f"start node(s) {sorted(map(str, both))} are also in the conditioning set")
-    pred, succ = graph._pred, graph._succ
-    anc: set = set()  # given and its ancestors: where a collider is open
-    stack = list(zs)
-    while stack:
-        n = stack.pop()
-        if n not in anc:
-            anc.add(n)
-            stack.extend(pred[n])
-    out: set = set()
-    seen_up: set = set()      # reached from a child
-    seen_down: set = set()    # reached from a parent
-    up, down = list(xs), []
-    while up or down:
-        if up:
-            n = up.pop()
-            if n in seen_up:
-                continue
-            seen_up.add(n)
-            if n in zs:
-                continue
-            out.add(n)
-            up.extend(p for p in pred[n] if p not in seen_up)
-            down.extend(c for c in succ[n] if c not in seen_down)
-        else:
-            n = down.pop()
-            if n in seen_down:
-                continue
-            seen_down.add(n)
-            if n not in zs:
-                out.add(n)
-                down.extend(c for c in succ[n] if c not in seen_down)
-            if n in anc:
-                up.extend(p for p in pred[n] if p not in seen_up)
-    return out
+    return active_trail_nodes(graph, xs, zs)
 
 
 def minimal_d_separator(dag: Any, x: Any, y: Any, *, included: Any = (),

@@ -21,8 +21,8 @@ from pgm.exceptions import ModelError, PGMError, QueryError, UnknownVariableErro
 from pgm.factor import Factor, is_sequence
 from pgm.validation import check_flag, check_float
 
-__all__ = ["d_separated", "separated", "independence_gap", "as_variable_set", "query_sets",
-           "IndependenceQueries"]
+__all__ = ["d_separated", "active_trail_nodes", "separated", "independence_gap",
+           "as_variable_set", "query_sets", "IndependenceQueries"]
 
 
 def as_variable_set(variables: Iterable[Hashable] | Hashable | None, nodes: Collection,
@@ -87,6 +87,21 @@ def d_separated(graph: nx.DiGraph, xs, ys, given=()) -> bool:
     xs, ys, zs = query_sets(graph, xs, ys, given)
     if not xs or not ys:
         return True
+    return not active_trail_nodes(graph, xs, zs, stop_at=ys) & ys
+
+
+def active_trail_nodes(graph: nx.DiGraph, xs: set, zs: set, *, stop_at: Collection = ()) -> set:
+    """The nodes outside ``zs`` joined to ``xs`` by an active trail given ``zs`` (Bayes
+    ball; ``xs`` included), in time linear in the graph.  The walk stops as soon as it
+    reaches a node of ``stop_at`` (the result then holds that node): what
+    :func:`d_separated` asks.  ``xs`` and ``zs`` are sets of nodes of ``graph``.
+
+    Examples
+    --------
+    >>> g = nx.DiGraph([("a", "c"), ("b", "c")])
+    >>> sorted(active_trail_nodes(g, {"a"}, set())), sorted(active_trail_nodes(g, {"a"}, {"c"}))
+    (['a', 'c'], ['a', 'b'])
+    """
     pred = graph._pred  # adjacency dicts: avoid view overhead in the hot loop
     succ = graph._succ
     # Phase 1: Z and its ancestors (where a v-structure is active).
@@ -98,6 +113,7 @@ def d_separated(graph: nx.DiGraph, xs, ys, given=()) -> bool:
             anc.add(n)
             stack.extend(pred[n])
     # Phase 2: traverse (node, direction); "up" = reached from a child, "down" = from a parent.
+    out: set = set()
     seen_up: set = set()
     seen_down: set = set()
     up = list(xs)
@@ -110,8 +126,9 @@ def d_separated(graph: nx.DiGraph, xs, ys, given=()) -> bool:
             seen_up.add(n)
             if n in zs:
                 continue
-            if n in ys:
-                return False
+            out.add(n)
+            if n in stop_at:
+                return out
             for p in pred[n]:
                 if p not in seen_up:
                     up.append(p)
@@ -124,8 +141,9 @@ def d_separated(graph: nx.DiGraph, xs, ys, given=()) -> bool:
                 continue
             seen_down.add(n)
             if n not in zs:
-                if n in ys:
-                    return False
+                out.add(n)
+                if n in stop_at:
+                    return out
                 for c in succ[n]:
                     if c not in seen_down:
                         down.append(c)
@@ -133,7 +151,7 @@ def d_separated(graph: nx.DiGraph, xs, ys, given=()) -> bool:
                 for p in pred[n]:
                     if p not in seen_up:
                         up.append(p)
-    return True
+    return out
 
 
 def separated(graph: nx.Graph, xs, ys, given=()) -> bool:

@@ -8,8 +8,9 @@ its CPDs are replaced.  ``--method mle`` (the default) is maximum likelihood, ``
 the Dirichlet posterior mean (``--prior bdeu`` with ``--ess``, ``k2``, or a number),
 ``em`` expectation maximization for missing values and latent variables (a structure
 variable with no column; ``--latent H=2`` gives its number of states when the structure
-does not).  The fitted network is written atomically to ``-o`` (``.bif``, ``.bif.gz``,
-``.uai``).
+does not).  The fitted network is written atomically to ``-o`` in the format its
+extension names (:func:`pgm.io.save_model`: ``.bif``, ``.uai``, ``.xmlbif``, ``.net``,
+``.xdsl``, each also ``.gz``).
 
 With ``--search`` the structure is learned first (complete data): ``hill-climb``
 (:func:`pgm.learning.search.hill_climb`, ``--score``, ``--max-parents``, ``--tabu``,
@@ -46,7 +47,6 @@ from pgm.cli.options import (
 __all__ = ["add_parser", "run"]
 
 METHODS = ("mle", "bayes", "em")
-MODEL_SUFFIXES = (".bif", ".bif.gz", ".uai", ".uai.gz")
 SEARCHES = ("hill-climb", "pc", "chow-liu", "tan")
 SCORE_NAMES = ("bic", "aic", "loglik", "bdeu", "k2", "bds")
 SEARCH_FLAGS = ["--score", "--max-parents", "--tabu", "--alpha", "--class", "--root", "--true",
@@ -113,7 +113,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--init", choices=("auto", "random", "model"), default=None,
                    help="em: starting CPDs (default auto)")
     add_seed_option(p, "em: seed of the random starts")
-    add_out_option(p, "where to write the fitted network (.bif, .bif.gz, .uai)")
+    add_out_option(p, "where to write the fitted network (.bif, .uai, .xmlbif, .net, .xdsl; "
+                      "each also .gz)")
     add_memory_budget_option(p, "largest allocation allowed (data codes, count tables)")
     add_json_option(p)
     p.set_defaults(run=run)
@@ -149,14 +150,16 @@ def _latent(items) -> dict:
     return out
 
 
-def _write_model(model, path: str) -> None:
-    from pgm.io import write_bif, write_uai
+def _check_out(path: str) -> None:
+    """``-o``: a file name whose extension names a model format (:func:`pgm.io.model_format`)."""
+    from pgm.cli.options import check_output_path
+    from pgm.exceptions import ParameterError
+    from pgm.io import model_format
 
-    low = path.lower()
-    if low.endswith((".bif", ".bif.gz")):
-        write_bif(model, path)
-    else:
-        write_uai(model, path)
+    check_output_path(path, "-o/--out")
+    if model_format(path) is None:
+        raise ParameterError(f"-o {path}: write .bif, .bif.gz or .uai (or .xmlbif, .xml, .net, "
+                             ".xdsl, each also .gz)")
 
 
 def _structure_report(learned_dag, true_model) -> dict:
@@ -179,8 +182,9 @@ def _run_search(args) -> int:
     import time
     import warnings
 
-    from pgm.cli.options import check_output_path, load_model, refuse_unused, seed_of, write_json
+    from pgm.cli.options import load_model, refuse_unused, seed_of, write_json
     from pgm.exceptions import ParameterError, UnseenParentsWarning
+    from pgm.io import save_model
     from pgm.learning.data import read_table
     from pgm.learning.parameters import DEFAULT_EQUIVALENT_SAMPLE_SIZE, fit_parameters
     from pgm.learning.search import chow_liu, hill_climb, tree_augmented_naive_bayes
@@ -189,9 +193,7 @@ def _run_search(args) -> int:
         raise ParameterError("--search needs complete data; fit the learned structure with "
                              "--method mle or bayes")
     if args.out is not None:
-        check_output_path(args.out, "-o/--out")
-        if not args.out.lower().endswith(MODEL_SUFFIXES):
-            raise ParameterError(f"-o {args.out}: write .bif, .bif.gz or .uai")
+        _check_out(args.out)
     refuse_unused(args, ["--latent", "--tolerance", "--init"], "with --search")
     if args.search != "hill-climb":
         refuse_unused(args, ["--score", "--max-parents", "--tabu", "--restarts",
@@ -247,7 +249,7 @@ def _run_search(args) -> int:
                              equivalent_sample_size=ess, unseen=args.unseen,
                              memory_budget=args.memory_budget)
     if args.out is not None:
-        _write_model(res.model, args.out)
+        save_model(res.model, args.out)
     out = {"ok": True, "model": None, "data": str(args.data), "search": args.search,
            "score_name": getattr(learned, "score_name", None),
            "score": getattr(learned, "score", None), "seconds": seconds,
@@ -279,8 +281,9 @@ def run(args) -> int:
     import time
     import warnings
 
-    from pgm.cli.options import check_output_path, load_model, refuse_unused, seed_of, write_json
+    from pgm.cli.options import load_model, refuse_unused, seed_of, write_json
     from pgm.exceptions import ParameterError, UnseenParentsWarning
+    from pgm.io import save_model
     from pgm.learning.data import read_table
     from pgm.learning.parameters import DEFAULT_EQUIVALENT_SAMPLE_SIZE, fit_parameters
 
@@ -292,9 +295,7 @@ def run(args) -> int:
     else:
         return _run_search(args)
     if args.out is not None:
-        check_output_path(args.out, "-o/--out")
-        if not args.out.lower().endswith(MODEL_SUFFIXES):
-            raise ParameterError(f"-o {args.out}: write .bif, .bif.gz or .uai")
+        _check_out(args.out)
     if args.method != "em":
         refuse_unused(args, EM_FLAGS + (["--seed"] if args.seed is not None else []),
                       f"with --method {args.method}")
@@ -327,7 +328,7 @@ def run(args) -> int:
                              memory_budget=args.memory_budget, **em_options)
     seconds = time.perf_counter() - t0
     if args.out is not None:
-        _write_model(res.model, args.out)
+        save_model(res.model, args.out)
     out = {
         "ok": True, "model": str(args.structure), "data": str(args.data), "method": res.method,
         "prior": prior, "equivalent_sample_size": ess if prior == "bdeu" else None,

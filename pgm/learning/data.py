@@ -59,6 +59,7 @@ __all__ = [
     "prepare_data",
     "read_table",
     "is_dask_frame",
+    "sum_results",
     "CODE_DTYPE",
 ]
 
@@ -350,10 +351,7 @@ class Dataset:
         if rows == 0:
             raise DataError("the data has no rows")
         self.n_rows = int(rows)
-        total = results[0][1]
-        for r in results[1:]:
-            total = _add(total, r[1])
-        return total
+        return sum_results([r[1] for r in results])
 
 
 def _with_length(fn: Callable, chunk: np.ndarray, *args: Any) -> tuple[int, Any]:
@@ -366,6 +364,21 @@ def _add(a: Any, b: Any) -> Any:
     if isinstance(a, dict):
         return {k: _add(a[k], b[k]) for k in a}
     return a + b
+
+
+def sum_results(results: Sequence[Any]) -> Any:
+    """Per-chunk results summed element by element (numbers, arrays, and tuples, lists or
+    dicts of them), as :meth:`Dataset.map_reduce` returns them.
+
+    Examples
+    --------
+    >>> sum_results([(1, [np.array([1, 2])]), (2, [np.array([3, 4])])])
+    (3, [array([4, 6])])
+    """
+    total = results[0]
+    for r in results[1:]:
+        total = _add(total, r)
+    return total
 
 
 def _check_codes_array(arr: np.ndarray, variables: Sequence[Hashable], states: dict,

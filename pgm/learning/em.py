@@ -54,7 +54,7 @@ from pgm.exceptions import (
     UnseenParentsWarning,
 )
 from pgm.learning.counts import count_chunk, family_columns, unique_rows
-from pgm.learning.data import as_structure, prepare_data
+from pgm.learning.data import as_structure, prepare_data, sum_results
 from pgm.learning.parameters import (
     DEFAULT_EQUIVALENT_SAMPLE_SIZE,
     FitResult,
@@ -204,7 +204,7 @@ def expectation_maximization(structure: Any, data: Any, *, prior: Any = None,
         import dask
 
         parts = dask.persist(*[dask.delayed(_split_chunk)(p, families, cards) for p in ds.parts])
-        hard = _sum_lists(dask.compute(*[dask.delayed(_hard_counts)(p) for p in parts]))
+        hard = sum_results(dask.compute(*[dask.delayed(_hard_counts)(p) for p in parts]))
         sizes = dask.compute(*[dask.delayed(_sizes)(p) for p in parts])
         n_incomplete = int(sum(d for d, _ in sizes))
         ds.n_rows = int(sum(r for _, r in sizes))
@@ -233,7 +233,7 @@ def expectation_maximization(structure: Any, data: Any, *, prior: Any = None,
 
             results = dask.compute(*[dask.delayed(_estep_chunk)(p, tree, scopes) for p in parts])
             ll_soft = float(sum(r[0] for r in results))
-            soft = _sum_lists([r[1] for r in results])
+            soft = sum_results([r[1] for r in results])
         expected = [h + c.reshape(h.shape) for h, c in zip(hard, soft)]
         ll = ll_soft + counts_log_likelihood(hard, [tables[v] for v in s.variables])
         return ll, expected
@@ -306,15 +306,6 @@ def _sizes(part) -> tuple[int, int]:
     """Distinct incomplete rows, and all rows, of one split chunk."""
     hard, uniq, weights = part
     return int(uniq.shape[0]), int(hard[0].sum() + weights.sum())
-
-
-def _sum_lists(lists) -> list:
-    lists = list(lists)
-    total = [np.array(a, copy=True) for a in lists[0]]
-    for other in lists[1:]:
-        for i, a in enumerate(other):
-            total[i] = total[i] + a
-    return total
 
 
 def _result(s, ds, tables, empty, counts, ll, iterations, converged, history, restarts, t0):
