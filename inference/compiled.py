@@ -90,6 +90,7 @@ class CompiledModel:
     state_dtype: np.dtype
     is_bayesian_network: bool = False
     _colourings: dict = field(default_factory=dict, repr=False)
+    _derived: dict = field(default_factory=dict, repr=False)   # forms other modules derive
 
     @property
     def n_variables(self) -> int:

@@ -56,18 +56,21 @@ import numpy as np
 
 from pgm._config import check_allocation
 from pgm.evidence import normalize_evidence, normalize_soft_evidence
-from pgm.exceptions import EstimateWarning, EvidenceError
+from pgm.exceptions import EstimateWarning, EvidenceError, ParameterError
 from pgm.inference.compiled import CompiledModel, compile_model
-from pgm.results import named_marginals
+from pgm.results import Marginals, named_marginals
 from pgm.validation import check_choice, check_float, check_positive_int, check_tolerance
 
-__all__ = ["BPResult", "belief_propagation", "MODES", "SCHEDULES"]
+__all__ = ["BPResult", "belief_propagation", "KERNELS", "MODES", "SCHEDULES"]
 
 #: message-passing semirings: sum-product (marginals) and max-product (MAP)
 MODES = ("sum", "max")
 
 #: message schedules
 SCHEDULES = ("flooding", "residual")
+
+#: message kernels: the pairwise binary one where the model allows it, or the general one
+KERNELS = ("auto", "general", "pairwise")
 
 
 class FactorBeliefs(Sequence):
@@ -119,7 +122,10 @@ class BPResult:
         ``mode="max"``: ``{variable: state}``, the argmax of each max-marginal (lowest
         state on ties; exact on a tree with a unique MAP); ``None`` for ``mode="sum"``.
     evidence : dict
-        The hard evidence, ``{variable: state index}``.
+        The hard evidence, ``{variable: state index}`` (for a PairwiseBinaryModel, its
+        values).
+    kernel : str
+        The kernel that ran: ``"pairwise"`` (one field per message) or ``"general"``.
     """
 
     marginals: dict
@@ -132,6 +138,7 @@ class BPResult:
     evidence: dict = field(default_factory=dict)
     mode: str = "sum"
     schedule: str = "flooding"
+    kernel: str = "general"
 
     def marginal(self, variable: Hashable) -> np.ndarray:
         """The belief of ``variable``."""
@@ -205,21 +212,55 @@ def _raise_contradiction(cm: CompiledModel, status: int, ev: dict, soft: bool) -
                         f"propagation found no state of positive probability at {where})")
 
 
+def _warn_not_converged(mode: str, schedule: str, damping: float, max_iterations: int,
+                        change: float, tolerance: float) -> None:
+    warnings.warn(
+        f"belief propagation ({mode}-product, {schedule} schedule, damping={damping:g}) did "
+        f"not converge in {max_iterations} iterations: the last largest message change "
+        f"{change:.3g} is over the tolerance {tolerance:g}; try damping=0.5 (or more), the "
+        "residual schedule, or a larger max_iterations", EstimateWarning, stacklevel=3)
+
+
+def _pairwise_result(form, source, variables: list, index: dict, clamp: dict, soft: dict,
+                     ev: dict, values: np.ndarray | None, *, mode: str, damping: float,
+                     tolerance: float, max_iterations: int, memory_budget) -> BPResult:
+    """Belief propagation through :mod:`pgm.inference.pairwise_bp`, as a :class:`BPResult`
+    (``values``: the value of each state for a PairwiseBinaryModel's assignment)."""
+    from pgm.inference.pairwise_bp import pairwise_belief_propagation
+
+    P, beliefs, log_z, iterations, change, x = pairwise_belief_propagation(
+        form, variables, index, clamp, soft, mode=mode, damping=damping, tolerance=tolerance,
+        max_iterations=max_iterations, memory_budget=memory_budget)
+    converged = change < tolerance
+    if not converged:
+        _warn_not_converged(mode, "flooding", damping, max_iterations, change, tolerance)
+    marginals = Marginals.from_table(variables, P, model=source)
+    assignment = None
+    if x is not None:
+        states = x.tolist() if values is None else values[x].tolist()
+        assignment = dict(zip(variables, states))
+    return BPResult(marginals, beliefs, log_z, bool(converged), iterations, change,
+                    assignment, ev, mode, "flooding", "pairwise")
+
+
 def belief_propagation(model, evidence: Mapping | None = None, *,
                        soft_evidence: Mapping | None = None, mode: str = "sum",
                        schedule: str = "flooding", damping: float = 0.0,
                        tolerance: float = 1e-8, max_iterations: int = 1000,
-                       memory_budget: int | None = None) -> BPResult:
+                       kernel: str = "auto", memory_budget: int | None = None) -> BPResult:
     """Loopy belief propagation: approximate marginals, factor beliefs and ``log Z``.
 
     Parameters
     ----------
-    model : FactorGraph, BayesianNetwork or CompiledModel
+    model : FactorGraph, BayesianNetwork, CompiledModel or PairwiseBinaryModel
         Anything :func:`~pgm.inference.compiled.compile_model` takes (a network is
-        run as its factor graph, one factor per CPD).
+        run as its factor graph, one factor per CPD), or a
+        :class:`~pgm.inference.pairwise.PairwiseBinaryModel` (its factors are those of
+        ``to_factor_graph()``).
     evidence : dict, optional
         ``{variable: state}`` (state names or indices, see
-        :func:`pgm.evidence.normalize_evidence`).
+        :func:`pgm.evidence.normalize_evidence`); for a PairwiseBinaryModel
+        ``{variable: value}`` in its domain (-1/+1 or 0/1), as its samplers take it.
     soft_evidence : dict, optional
         ``{variable: likelihood vector}``: non-negative, one entry per state, multiplied
         in as a unary factor (virtual evidence).
@@ -235,6 +276,13 @@ def belief_propagation(model, evidence: Mapping | None = None, *,
     max_iterations : int >= 1
         Rounds of the flooding schedule; the residual schedule makes at most that many
         updates per factor.
+    kernel : {"auto", "general", "pairwise"}
+        ``"pairwise"``: one field per message (:mod:`pgm.inference.pairwise_bp`), for
+        models whose variables are binary and whose factors have at most two variables,
+        no zero entry and no shared pair (flooding schedule only); ``"general"``: a table
+        per message; ``"auto"``: the pairwise kernel where it applies.  Both give the same
+        fixed point; on the pairwise kernel ``max_change`` is half the largest change of
+        a message's field, a bound on its change in probability.
     memory_budget : int, optional
         Bytes; :class:`~pgm.exceptions.MemoryBudgetError` before allocating messages over it.
 
@@ -269,13 +317,41 @@ def belief_propagation(model, evidence: Mapping | None = None, *,
     >>> belief_propagation(fg, soft_evidence={"b": [1.0, 0.0]}).marginals["a"].round(4).tolist()
     [0.25, 0.75]
     """
+    from pgm.inference.pairwise import PairwiseBinaryModel
+    from pgm.inference.pairwise_bp import ising_form, pairwise_ising_form
+
     check_choice("mode", mode, MODES)
     check_choice("schedule", schedule, SCHEDULES)
+    check_choice("kernel", kernel, KERNELS)
     damping = check_float("damping", damping, minimum=0, maximum=1, include_maximum=False)
     tolerance = check_tolerance("tolerance", tolerance)
     max_iterations = check_positive_int("max_iterations", max_iterations)
+    if kernel == "pairwise" and schedule != "flooding":
+        raise ParameterError("kernel='pairwise' runs the flooding schedule only")
+    options = dict(mode=mode, damping=damping, tolerance=tolerance,
+                   max_iterations=max_iterations, memory_budget=memory_budget)
+    if isinstance(model, PairwiseBinaryModel):
+        ev, pos, spins = model._evidence(evidence)
+        states = dict(zip(pos.tolist(), ((spins.astype(np.int64) + 1) // 2).tolist()))
+        if kernel == "general" or schedule != "flooding":
+            return belief_propagation(
+                model.to_factor_graph(), {model.variables[i]: s for i, s in states.items()},
+                soft_evidence=soft_evidence, schedule=schedule, kernel="general", **options)
+        soft = normalize_soft_evidence(model, soft_evidence)
+        return _pairwise_result(pairwise_ising_form(model), model, model.variables,
+                                model._index, states, soft, ev, model.values, **options)
     cm = compile_model(model)
     ev = normalize_evidence(cm.source, evidence)
+    if kernel != "general" and schedule == "flooding":
+        form = ising_form(cm)
+        if not isinstance(form, str):
+            soft = normalize_soft_evidence(cm.source, soft_evidence)
+            return _pairwise_result(form, cm.source, cm.variables, cm.index,
+                                    {cm.index[v]: s for v, s in ev.items()}, soft, ev, None,
+                                    **options)
+        if kernel == "pairwise":
+            raise ParameterError(f"kernel='pairwise' needs a pairwise binary model without "
+                                 f"zeros or shared pairs: {form}")
     card = cm.cardinalities
     check_allocation(_message_bytes(cm), f"belief propagation messages ({cm.n_variables} "
                      f"variables, {cm.n_factors} factors)", memory_budget=memory_budget)
@@ -317,11 +393,7 @@ def belief_propagation(model, evidence: Mapping | None = None, *,
     change = float(change) if nf else 0.0
     converged = change < tolerance
     if not converged:
-        warnings.warn(
-            f"belief propagation ({mode}-product, {schedule} schedule, damping={damping:g}) did "
-            f"not converge in {max_iterations} iterations: the last largest message change "
-            f"{change:.3g} is over the tolerance {tolerance:g}; try damping=0.5 (or more), the "
-            "residual schedule, or a larger max_iterations", EstimateWarning, stacklevel=2)
+        _warn_not_converged(mode, schedule, damping, max_iterations, change, tolerance)
     tab = cm.arrays[7]
     vb = np.empty(int(u_off[-1]))
     fb = np.empty(tab.size)

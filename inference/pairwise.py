@@ -216,6 +216,16 @@ class PairwiseBinaryModel:
             self._J = J
         return self._J
 
+    def cardinality(self, variable: Hashable) -> int:
+        """2 (checks the name), as a factor graph answers it."""
+        self.index(variable)
+        return 2
+
+    def state_names(self, variable: Hashable) -> list[int]:
+        """The values of states 0 and 1: ``[-1, 1]`` or ``[0, 1]``."""
+        self.index(variable)
+        return self.values.tolist()
+
     def index(self, variable: Hashable) -> int:
         """Position of ``variable``."""
         try:

@@ -30,7 +30,8 @@ class _States(Mapping):
     """``{variable: [state names]}``, each list made when first asked for (a grid's
     250,000 variables should not cost their names unless someone reads them)."""
 
-    def __init__(self, sizes: dict, given: Mapping | None, model: Any = None) -> None:
+    def __init__(self, sizes: Mapping, given: Mapping | None, model: Any = None) -> None:
+        # ``sizes``: the marginals themselves (a variable's states are its entries)
         self._sizes, self._given, self._model, self._made = sizes, given or {}, model, {}
 
     def __getitem__(self, v: Hashable) -> list[str]:
@@ -46,7 +47,7 @@ class _States(Mapping):
                 except Exception:  # a variable the model cannot name: indices it is
                     made = None
             if made is None:
-                made = [str(i) for i in range(self._sizes[v])]
+                made = [str(i) for i in range(len(self._sizes[v]))]
             self._made[v] = made
         return made
 
@@ -64,8 +65,25 @@ class Marginals(dict):
                  states: Mapping[Hashable, Sequence] | None = None, *, model: Any = None) -> None:
         super().__init__({v: p if isinstance(p, np.ndarray) and p.dtype == np.float64
                           else np.asarray(p, dtype=np.float64) for v, p in dict(values).items()})
-        self.states: Mapping[Hashable, list[str]] = _States(
-            {v: len(p) for v, p in self.items()}, states, model)
+        self.states: Mapping[Hashable, list[str]] = _States(self, states, model)
+
+    @classmethod
+    def from_table(cls, variables: Sequence[Hashable], table: np.ndarray, *,
+                   model: Any = None) -> Marginals:
+        """One row of ``table`` (float64, ``(n_variables, n_states)``) per variable, kept
+        as views: a 250,000-variable grid's marginals without a copy each.
+
+        Examples
+        --------
+        >>> m = Marginals.from_table(["a", "b"], np.array([[0.25, 0.75], [0.5, 0.5]]))
+        >>> m["a"].tolist(), m.states["b"]
+        ([0.25, 0.75], ['0', '1'])
+        """
+        table = np.asarray(table, dtype=np.float64)
+        out = cls.__new__(cls)
+        dict.__init__(out, zip(variables, table))
+        out.states = _States(out, None, model)
+        return out
 
     def series(self, variable: Hashable):
         """``P(variable | ...)`` as a pandas Series indexed by state name."""

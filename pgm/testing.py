@@ -222,7 +222,8 @@ def bayesian_networks(*, min_nodes: int = 1, max_nodes: int = 6, max_parents: in
 # --------------------------------------------------------------- factor graphs
 def factor_graphs(*, min_variables: int = 1, max_variables: int = 6, min_cardinality: int = 2,
                   max_cardinality: int = 3, max_factor_size: int = 3, max_factors: int | None = None,
-                  log_range: tuple[float, float] = (-3.0, 3.0)) -> SearchStrategy[FactorGraph]:
+                  log_range: tuple[float, float] = (-3.0, 3.0),
+                  distinct_scopes: bool = False) -> SearchStrategy[FactorGraph]:
     """Random factor graphs with strictly positive tables.
 
     Variables are ``"v0", "v1", ...``; factors have random scopes of 1 to
@@ -234,6 +235,9 @@ def factor_graphs(*, min_variables: int = 1, max_variables: int = 6, min_cardina
     ----------
     max_factors : int, optional
         Most random factors (before the unary ones); default ``2 * n_variables``.
+    distinct_scopes : bool
+        No two factors over the same set of variables (with ``max_cardinality=2`` and
+        ``max_factor_size=2``: the pairwise binary models loopy BP's fast kernel takes).
 
     Examples
     --------
@@ -270,6 +274,9 @@ def factor_graphs(*, min_variables: int = 1, max_variables: int = 6, min_cardina
             st.lists(st.sampled_from(names), min_size=1, max_size=min(max_factor_size, n),
                      unique=True),
             max_size=most))
+        if distinct_scopes:
+            seen: set = set()
+            scopes = [s for s in scopes if not (frozenset(s) in seen or seen.add(frozenset(s)))]
         covered = {v for s in scopes for v in s}
         scopes += [[v] for v in names if v not in covered]
         rng = np.random.default_rng(draw(_SEEDS))

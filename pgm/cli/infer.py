@@ -294,6 +294,7 @@ def run(args: argparse.Namespace) -> int:
         result["converged"] = bool(first.converged)
         result["iterations"] = int(first.iterations)
         result["max_change"] = float(first.max_change)
+        result["kernel"] = first.kernel
         if bp is not None and bp_max is not None:
             result["map_converged"] = bool(bp_max.converged)
     if jt is not None and (want_pf or query is not None):
@@ -373,7 +374,8 @@ def run(args: argparse.Namespace) -> int:
               f"{_fmt(result['log10_partition_function'], digits)} (log10)")
     if "converged" in result:
         state = "converged" if result["converged"] else "did NOT converge (try --damping 0.5)"
-        print(f"loopy belief propagation {state} after {result['iterations']} iterations "
+        kind = " (pairwise binary kernel)" if result["kernel"] == "pairwise" else ""
+        print(f"loopy belief propagation{kind} {state} after {result['iterations']} iterations "
               f"(last message change {result['max_change']:.3g})")
     if "marginals" in result:
         print("marginals:" if "ess" not in result else
