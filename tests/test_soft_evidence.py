@@ -107,3 +107,32 @@ def test_cli_soft_evidence(capsys):
     assert code == 2 and "both evidence and soft evidence" in err
     code, _, err = run_cli(capsys, "sample", "asia", "-e", "xray~1,2")
     assert code == 2 and "not available here" in err
+
+
+@pytest.mark.parametrize("name", ["asia", "sprinkler"])
+def test_soft_evidence_in_gibbs_matches_exact(name):
+    from pgm.inference import gibbs_sample
+    from pgm.inference.compiled import compile_model
+
+    bn = pgm.examples.load(name)
+    v = list(bn.nodes)[-1]
+    lik = [0.9, 0.2] + [0.5] * (bn.cardinality(v) - 2)
+    soft = {v: lik}
+    exact = VariableElimination(with_soft_evidence(bn, soft), prune=False).marginals()
+    for model in (bn, compile_model(bn)):
+        res = gibbs_sample(model, 20_000, chains=4, seed=2, soft_evidence=soft)
+        for u in bn.nodes:       # within 5 standard errors of the effective sample size
+            p = exact[u]
+            se = np.sqrt(np.maximum(p * (1 - p), 1e-4) / res.ess[u])
+            assert np.all(np.abs(res.marginals[u] - p) <= 5 * se), (u, res.marginals[u], p)
+
+
+def test_soft_evidence_in_gibbs_is_refused_for_pairwise_models():
+    from pgm.exceptions import ParameterError
+    from pgm.inference import PairwiseBinaryModel, gibbs_sample
+
+    m = PairwiseBinaryModel.from_edges(2, [(0, 1, 0.5)])
+    with pytest.raises(ParameterError, match="add log"):
+        gibbs_sample(m, 10, soft_evidence={0: [1.0, 2.0]})
+    with pytest.raises(EvidenceError, match="soft evidence"):
+        gibbs_sample(pgm.examples.load("asia"), 10, soft_evidence={"xray": [1.0]})
