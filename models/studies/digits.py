@@ -158,8 +158,12 @@ class LogLikelihood:
 
     Examples
     --------
-    >>> LogLikelihood(-90.0, -95.0, 300.0, "AIS (100 runs)", False, 3.2).describe()
-    'AIS (100 runs); unreliable: 3.2 effective runs, so the log-likelihoods may be too high'
+    >>> print(LogLikelihood(-90.0, -95.0, 300.0, "AIS (100 runs)", False, 3.2).describe())
+    ... # doctest: +NORMALIZE_WHITESPACE
+    AIS (100 runs; one schedule, not run to convergence); unreliable: 3.2 effective runs,
+    so the log-likelihoods may be too high
+    >>> LogLikelihood(-90.0, -95.0, 300.0, "AIS (100 runs)", True, 30.0).describe()
+    'AIS (100 runs; one schedule, not run to convergence), 30.0 effective runs'
     """
 
     train: float
@@ -170,10 +174,17 @@ class LogLikelihood:
     effective_runs: float = math.nan
 
     def describe(self) -> str:
-        """How ``log_z`` was obtained, with a warning when AIS was unreliable."""
+        """How ``log_z`` was obtained: for AIS the effective runs, that it ran one schedule
+        (``pgm rbm score --converge`` runs the convergence protocol), and a warning when
+        it was unreliable."""
+        how = self.how
+        if how.startswith("AIS"):
+            how = how[:-1] + "; one schedule, not run to convergence)" if how.endswith(")") \
+                else how + " (one schedule, not run to convergence)"
         if self.reliable:
-            return self.how
-        return (f"{self.how}; unreliable: {self.effective_runs:.1f} effective runs, so the "
+            return how if math.isnan(self.effective_runs) else \
+                f"{how}, {self.effective_runs:.1f} effective runs"
+        return (f"{how}; unreliable: {self.effective_runs:.1f} effective runs, so the "
                 "log-likelihoods may be too high")
 
     @property
@@ -780,6 +791,9 @@ def experiment_g(ctx: StudyContext) -> Section:
         "  The AIS estimate was unreliable (fewer than about 9 effective runs, so those "
         "log-likelihoods may be too high) for " + ", ".join(
             f"{P} ({ll.effective_runs:.1f} effective runs)" for P, ll in weak) + " hidden units.")
+    if any(h.startswith("AIS") for h in hows):
+        caveat += ("  AIS ran one schedule, not to convergence (`pgm rbm score MODEL --converge` "
+                   "runs the convergence protocol).")
     sec.lines += ["", f"Log Z by {' / '.join(hows) or '-'}.{caveat}  " + overfitting_sentence(lls)]
     return sec
 
