@@ -3,8 +3,9 @@
 The tree is built once per model: the interaction graph is triangulated by an
 elimination order of :mod:`pgm.inference.orders` (:func:`~pgm.inference.orders.order_for`,
 the same heuristics as variable elimination), the maximal elimination clusters become
-the cliques, and a maximum-weight spanning tree (networkx, weights = separator sizes)
-links them; a disconnected model gives a forest, one tree per component.  Every factor
+the cliques, and a maximum-weight spanning tree (Kruskal, weights = separator sizes,
+ties broken as :func:`networkx.maximum_spanning_tree` does) links them; a disconnected
+model gives a forest, one tree per component.  Every factor
 (one per CPD for a :class:`~pgm.BayesianNetwork`) is multiplied into one clique that
 contains its scope, and each clique's initial potential is stored as one table
 (all ones when no factor lands there): the product is formed in log space and
@@ -28,7 +29,9 @@ probability space relative to its largest entry: entries more than
 :data:`MAX_LOG_RANGE` nats below it (a relative weight under ``1e-304``) are treated as
 zero and counted in :attr:`JunctionTree.flushed`; variable elimination, which works in
 log space, keeps them.  The distribute pass only
-visits the cliques a query needs (none for the log evidence).  Rows are processed in
+visits the cliques a query needs (none for the log evidence).  :meth:`~JunctionTree.calibrate`
+(one evidence set, no batch axis) keeps the messages of its last call in both directions
+and recomputes only those that an evidence change makes stale.  Rows are processed in
 batches whose workspace stays under :data:`WORKSPACE_TARGET` bytes (or the memory
 budget), checked with :func:`pgm._config.check_allocation` before anything is
 allocated; the cost is about ``B`` times the total clique size.
@@ -69,10 +72,10 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import networkx as nx
 import numpy as np
 
 from pgm._config import check_allocation, memory_budget_bytes
+from pgm._math import safe_log
 from pgm.bayesian_network import BayesianNetwork
 from pgm.evidence import normalize_evidence, resolve_variable
 from pgm.exceptions import (
@@ -121,6 +124,40 @@ class _Edge:
     to_child: tuple       # permutation: parent-ordered message -> child-ordered
     child_shape: tuple    # broadcast shape (without B) of a message into the child
     parent_shape: tuple   # broadcast shape (without B) of a message into the parent
+    sep_in_child: tuple   # the separator's cardinalities in the child's axis order
+    sep_in_parent: tuple  # the separator's cardinalities in the parent's axis order
+
+
+@dataclass(frozen=True)
+class _Messages:
+    """What :meth:`JunctionTree.calibrate` keeps of its last calibration for the next one.
+
+    ``row``/``lik``: the evidence (codes of one row, soft evidence by column);
+    ``init[c]``: clique ``c``'s potential; ``prod[c]``: it times the upward messages of
+    ``c``'s children; ``up[c]``/``up_log[c]``: the message ``c -> parent`` rescaled to a
+    maximum of 1 (in the parent's broadcast shape) and the log of the scale divided out;
+    ``down[c]``: the message ``parent -> c`` (in the child's broadcast shape).  Lists are
+    indexed by clique (``None`` where no message exists); no array is written to after
+    it is stored, so a new calibration copies the lists and replaces entries.
+    """
+
+    mode: str
+    row: np.ndarray
+    lik: dict
+    init: list
+    prod: list
+    up: list
+    up_log: list
+    down: list
+
+
+def _first(t: tuple) -> Any:
+    return t[0]
+
+
+def _imul(t: np.ndarray, m: np.ndarray) -> np.ndarray:
+    t *= m
+    return t
 
 
 def _rescale(m: np.ndarray, logscale: np.ndarray) -> np.ndarray:
@@ -163,6 +200,10 @@ class JunctionTree:
         The variables of each clique (in model order: the axes of its tables).
     separators : dict
         ``{(i, j): variables}`` for each tree edge, ``i < j``.
+    last_messages_recomputed : int or None
+        Directed messages computed by the last :meth:`calibrate` (out of
+        :attr:`n_messages`; the others were reused, see its ``incremental``), None before
+        the first call.
 
     Notes
     -----
@@ -208,6 +249,10 @@ class JunctionTree:
         self._build_tree(tables, card)
         self._build_potentials(tables, card)
         self._log_norm: float | None = None if self._is_bn else 0.0
+        self._messages: _Messages | None = None    # kept by calibrate() for the next call
+        #: directed messages computed by the last :meth:`calibrate` (a diagnostic; None
+        #: before the first)
+        self.last_messages_recomputed: int | None = None
 
     @property
     def _normalizer(self) -> float:
@@ -235,17 +280,16 @@ class JunctionTree:
             self.variables = list(model.nodes)
             self.cardinalities = np.array([fg.cardinality(v) for v in self.variables],
                                           dtype=np.int64)
-            for v in self.variables:
-                f = model.get_cpd(v).to_factor(log=True)
-                tables.append((tuple(f.variables), np.asarray(f.values, dtype=float)))
+            for f in fg.factors:               # one per CPD, in the order of model.nodes
+                tables.append((tuple(f.variables), np.asarray(safe_log(f.values), dtype=float)))
         elif isinstance(model, FactorGraph):
             self._is_bn = False
             self.variables = list(model.variables)
             self.cardinalities = np.array([model.cardinality(v) for v in self.variables],
                                           dtype=np.int64)
             for f in model.factors:
-                g = f.to_log()
-                tables.append((tuple(g.variables), np.asarray(g.values, dtype=float)))
+                a = f.values if f.log else safe_log(f.values)
+                tables.append((tuple(f.variables), np.asarray(a, dtype=float)))
         else:
             raise ArgumentTypeError(f"JunctionTree needs a BayesianNetwork or a FactorGraph, "
                                     f"got {type(model).__name__}")
@@ -279,26 +323,54 @@ class JunctionTree:
                              f"the {k} clique tables of the junction tree (largest clique: "
                              f"{self._sizes[big]} entries over {len(self.cliques[big])} variables "
                              f"{shown})", memory_budget=self.memory_budget)
-        g = nx.Graph()
-        g.add_nodes_from(range(k))
+        # the clique graph (cliques sharing a variable), its edges in the order networkx
+        # would list them (by first clique, then as added), their weights the separator sizes
+        adj: list[dict[int, int]] = [{} for _ in range(k)]
         for ks in by_var.values():
-            for i in range(len(ks)):
-                for j in range(i + 1, len(ks)):
-                    a, b = ks[i], ks[j]
-                    if not g.has_edge(a, b):
-                        g.add_edge(a, b, weight=len(cliques[a] & cliques[b]))
-        tree = nx.maximum_spanning_tree(g, weight="weight", algorithm="kruskal")
-        self._roots = sorted(min(comp) for comp in nx.connected_components(tree))
+            for i, a in enumerate(ks):
+                ca, na = cliques[a], adj[a]
+                for b in ks[i + 1:]:
+                    if b not in na:
+                        na[b] = adj[b][a] = len(ca & cliques[b])
+        pairs = [(w, a, b) for a in range(k) for b, w in adj[a].items() if b > a]
+        pairs.sort(key=_first, reverse=True)    # stable: Kruskal's order, heaviest first
+        # a maximum spanning forest (Kruskal with union-find), as nx.maximum_spanning_tree
+        group = list(range(k))
+
+        def find(x: int) -> int:
+            while group[x] != x:
+                group[x] = group[group[x]]
+                x = group[x]
+            return x
+
+        links: list[list[int]] = [[] for _ in range(k)]
+        for _, a, b in pairs:
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                group[rb] = ra
+                links[a].append(b)
+                links[b].append(a)
+        lowest: dict[int, int] = {}
+        for x in range(k):
+            lowest.setdefault(find(x), x)
+        self._roots = sorted(lowest.values())    # the lowest clique of each tree
         self._parent = [-1] * k
         self._preorder: list[int] = []   # non-root cliques, every parent before its children
         self._edges: dict[int, _Edge] = {}
         self.separators: dict[tuple[int, int], tuple] = {}
-        for r in self._roots:
-            for p, c in nx.bfs_edges(tree, r, sort_neighbors=sorted):
-                self._parent[c] = p
-                self._preorder.append(c)
-                self._edges[c] = self._edge(p, c)
-                self.separators[(min(p, c), max(p, c))] = self._edges[c].sep
+        seen = [False] * k
+        for r in self._roots:           # breadth first, neighbours in increasing order
+            seen[r] = True
+            queue = [r]
+            for p in queue:
+                for c in sorted(links[p]):
+                    if not seen[c]:
+                        seen[c] = True
+                        queue.append(c)
+                        self._parent[c] = p
+                        self._preorder.append(c)
+                        e = self._edges[c] = self._edge(p, c)
+                        self.separators[(min(p, c), max(p, c))] = e.sep
         self.separators = dict(sorted(self.separators.items()))
         # one row's workspace: every clique table, the messages kept for the downward pass
         # and their temporaries, the largest clique's temporaries, evidence indicators
@@ -312,7 +384,8 @@ class JunctionTree:
 
     def _edge(self, p: int, c: int) -> _Edge:
         cv, pv = self.cliques[c], self.cliques[p]
-        sep = tuple(v for v in cv if v in set(pv))
+        in_parent = set(pv)
+        sep = tuple(v for v in cv if v in in_parent)
         in_p = [pv.index(v) for v in sep]                 # parent axis of each separator variable
         p_sorted = sorted(range(len(sep)), key=in_p.__getitem__)   # separator order in the parent
         return _Edge(
@@ -323,6 +396,8 @@ class JunctionTree:
             to_child=(*(p_sorted.index(i) for i in range(len(sep))), len(sep)),
             child_shape=tuple(self._card[v] if v in sep else 1 for v in cv),
             parent_shape=tuple(self._card[v] if v in sep else 1 for v in pv),
+            sep_in_child=tuple(self._card[v] for v in cv if v in sep),
+            sep_in_parent=tuple(self._card[v] for v in pv if v in sep),
         )
 
     def _smallest(self, candidates: Iterable[int]) -> int:
@@ -337,7 +412,7 @@ class JunctionTree:
         (counted in :attr:`flushed`).
         """
         k = len(self.cliques)
-        logs = [np.zeros([card[v] for v in c]) for c in self.cliques]
+        logs: list[np.ndarray | None] = [None] * k    # None: no factor lands there
         offset = 0.0
         for vs, a in tables:
             if not vs:  # a constant factor only scales Z
@@ -347,19 +422,25 @@ class JunctionTree:
             cv = self.cliques[home]
             perm = sorted(range(len(vs)), key=lambda i: cv.index(vs[i]))
             shape = [card[v] if v in vs else 1 for v in cv]
+            if logs[home] is None:
+                logs[home] = np.zeros([card[v] for v in cv])
             logs[home] += np.transpose(a, perm).reshape(shape)
         pots = []
         flushed = 0
-        for t in logs:
-            top = t.max()
-            if not np.isfinite(top):      # all zero: every row of evidence is impossible
+        for c, t in enumerate(logs):
+            if t is None:
+                pots.append(np.ones([card[v] for v in self.cliques[c]]))
+                continue
+            top = float(t.max())
+            if not math.isfinite(top):    # all zero: every row of evidence is impossible
                 pots.append(np.zeros_like(t))
                 continue
             t -= top
-            offset += float(top)
-            tiny = t < -MAX_LOG_RANGE
-            flushed += int(np.count_nonzero(tiny & np.isfinite(t)))
-            t[tiny] = -np.inf
+            offset += top
+            if t.min() < -MAX_LOG_RANGE:  # zeros (-inf) or entries to flush
+                tiny = t < -MAX_LOG_RANGE
+                flushed += int(np.count_nonzero(tiny & np.isfinite(t)))
+                t[tiny] = -np.inf
             pots.append(np.exp(t))
         self._potentials = pots
         self._offset = offset
@@ -771,8 +852,131 @@ class JunctionTree:
         return named_marginals(self.model, {v: p[0] for v, p in post.items()})
 
     # ------------------------------------------------------- one calibration
+    @property
+    def n_messages(self) -> int:
+        """Number of directed messages of one calibration: two per tree edge."""
+        return 2 * len(self._preorder)
+
+    def _tree_links(self) -> tuple[list[list[int]], list[int]]:
+        """Each clique's children and the root of its tree (computed once)."""
+        links = self.__dict__.get("_links")
+        if links is None:
+            k = len(self.cliques)
+            children: list[list[int]] = [[] for _ in range(k)]
+            root = list(range(k))
+            for c in self._preorder:               # parents before children
+                children[self._parent[c]].append(c)
+                root[c] = root[self._parent[c]]
+            links = self._links = (children, root)
+        return links
+
+    def _clique_potential(self, c: int, row: np.ndarray, lik: Mapping[int, np.ndarray]) -> np.ndarray:
+        """Clique ``c``'s potential given one row of evidence (no batch axis); the stored
+        table itself (never to be written to) when none of its variables has evidence."""
+        if any(row[0, j] >= 0 or j in lik for j, _ in self._evidence_of[c]):
+            return self._initial(c, row, lik)[..., 0]
+        return self._potentials[c]
+
+    def _changed_cliques(self, last: _Messages, row: np.ndarray,
+                         lik: Mapping[int, np.ndarray]) -> set[int]:
+        """The cliques whose potential differs from the one ``last`` was computed with."""
+        home = self._home
+        cols = set(np.flatnonzero(row[0] != last.row).tolist())
+        for j in lik.keys() | last.lik.keys():
+            if j not in lik or j not in last.lik or not np.array_equal(lik[j], last.lik[j]):
+                cols.add(j)
+        return {home[self.variables[j]] for j in cols}
+
+    def _sum_messages(self, row: np.ndarray, lik: dict[int, np.ndarray],
+                      last: _Messages | None) -> tuple[float, list[np.ndarray], _Messages, int]:
+        """Sum-product calibration for one row, reusing what of ``last`` is still valid.
+
+        Messages are those of the Hugin scheme, kept for every edge in both directions: the
+        upward one ``c -> parent`` (the separator marginal of ``prod[c]``, the clique's
+        potential times its children's upward messages) and the downward one
+        ``parent -> c`` (the parent's belief on the separator divided by the upward
+        message, ``0/0 = 0``).  A directed message is stale iff the side of the tree it
+        comes from holds a clique whose potential changed; a downward message that is not
+        stale is kept only if the new upward message on its edge is zero wherever the
+        old one was (where the old one was zero the division left no information).
+        Nothing of ``last`` is written to; returns ``(log_evidence, unnormalized beliefs,
+        new messages, number of messages recomputed)``, or raises
+        :class:`~pgm.exceptions.EvidenceError` for impossible evidence.
+        """
+        k = len(self.cliques)
+        edges, parent = self._edges, self._parent
+        children, root = self._tree_links()
+        if last is None:
+            changed: Iterable[int] = range(k)
+            init: list = [None] * k
+            prod: list = [None] * k
+            up: list = [None] * k
+            up_log = [0.0] * k
+            down: list = [None] * k
+        else:
+            changed = self._changed_cliques(last, row, lik)
+            init, prod, up = list(last.init), list(last.prod), list(last.up)
+            up_log, down = list(last.up_log), list(last.down)
+        count = [0] * k                       # changed cliques in each subtree
+        for c in changed:
+            init[c] = self._clique_potential(c, row, lik)
+            count[c] = 1
+        for c in reversed(self._preorder):
+            count[parent[c]] += count[c]
+        recomputed = 0
+        for c in (*reversed(self._preorder), *self._roots):   # collect: children first
+            if not count[c]:
+                continue
+            t = init[c]
+            for i, d in enumerate(children[c]):
+                t = t * up[d] if i == 0 else _imul(t, up[d])
+            prod[c] = t
+            if parent[c] < 0:
+                continue
+            e = edges[c]
+            m = t.sum(axis=e.child_sum, keepdims=True) if e.child_sum else t.copy()
+            s = float(m.max())
+            if s > 0:
+                m /= s
+            up_log[c] = math.log(s) if s > 0 else 0.0
+            up[c] = m.reshape(e.sep_in_child).transpose(e.to_parent[:-1]).reshape(e.parent_shape)
+            recomputed += 1
+        terms = [self._offset - self._normalizer]
+        terms += [up_log[c] for c in self._preorder]
+        for r in self._roots:
+            z = float(prod[r].sum())
+            if not z > 0:
+                ev = {self.variables[j]: int(x) for j, x in enumerate(row[0]) if x >= 0}
+                raise EvidenceError(f"the evidence {ev}{' and soft evidence' if lik else ''} has "
+                                    "probability zero under the model")
+            terms.append(math.log(z))
+        beliefs: list = [None] * k
+        for r in self._roots:
+            beliefs[r] = prod[r]
+        for c in self._preorder:                       # distribute: parents first
+            e = edges[c]
+            fresh = count[c] < count[root[c]]          # the parent's side changed
+            if not fresh and count[c] and last is not None:
+                # c's side changed only: keep the message unless the new upward message
+                # is nonzero where the old one was zero
+                fresh = bool(np.any((up[c] > 0) & ~(last.up[c] > 0)))
+            if fresh or last is None:
+                b = beliefs[parent[c]]
+                new = b.sum(axis=e.parent_sum, keepdims=True) if e.parent_sum else b
+                ratio = np.divide(new, up[c], out=np.zeros(up[c].shape), where=up[c] > 0)
+                s = float(ratio.max())
+                if s > 0:
+                    ratio /= s
+                down[c] = (ratio.reshape(e.sep_in_parent).transpose(e.to_child[:-1])
+                           .reshape(e.child_shape))
+                recomputed += 1
+            beliefs[c] = prod[c] * down[c]
+        messages = _Messages("sum", row[0].copy(), lik, init, prod, up, up_log, down)
+        return math.fsum(terms), beliefs, messages, recomputed
+
     def calibrate(self, evidence: Mapping[Any, Any] | None = None, *,
-                  soft_evidence: Mapping[Any, Any] | None = None) -> Calibration:
+                  soft_evidence: Mapping[Any, Any] | None = None,
+                  incremental: bool = True) -> Calibration:
         """One sum-product calibration: a :class:`Calibration` holding every clique's
         posterior, so that any number of marginals, joints of variables in one clique and
         the probability of the evidence are read off it without another propagation.
@@ -782,27 +986,82 @@ class JunctionTree:
         child observed with those likelihoods).  Impossible evidence raises
         :class:`~pgm.exceptions.EvidenceError`.
 
+        Parameters
+        ----------
+        evidence : mapping, optional
+            ``{variable: state}``.
+        soft_evidence : mapping, optional
+            ``{variable: likelihood vector of length card}``.
+        incremental : bool, default True
+            The tree keeps the messages of its last successful incremental calibration
+            (with the evidence they were computed for).  With ``incremental``, a directed
+            message ``i -> j`` is recomputed only when the side of the tree it comes
+            from (the cliques on ``i``'s side of the edge) holds a clique whose potential
+            changed, i.e. the home clique of a variable whose evidence or soft evidence
+            differs (and a downward message also when the upward one on its edge became
+            nonzero where it was zero: it was computed by division there); all other
+            messages are reused, so the result equals a full propagation up to
+            rounding.  One changed clique still makes about half the messages stale
+            (every clique's belief changes, so every clique gets one new incoming
+            message); the upward pass below unchanged subtrees is what is saved.
+            ``False`` propagates from scratch and keeps nothing: it drops the kept
+            messages, which hold about one more set of clique tables (the tables of
+            cliques whose potential and children did not change are shared with the
+            tree); they are kept only when about three sets of clique tables fit the
+            memory budget (else every call propagates from scratch, as with ``False``).
+            A call that raises leaves the kept messages as they were (or, with
+            ``False``, dropped).
+
+        Returns
+        -------
+        Calibration
+            Fresh arrays, never changed by later calls; ``messages_recomputed`` (also
+            :attr:`last_messages_recomputed` on the tree) says how many of the
+            :attr:`n_messages` directed messages were computed.
+
         Examples
         --------
         >>> import pgm.examples
-        >>> cal = JunctionTree(pgm.examples.load("asia")).calibrate({"xray": "yes"})
+        >>> jt = JunctionTree(pgm.examples.load("asia"))
+        >>> cal = jt.calibrate({"xray": "yes"})
         >>> cal.marginal("lung").round(4).tolist(), round(cal.probability_of_evidence(), 5)
         ([0.4887, 0.5113], 0.11029)
         >>> cal.joint(["lung", "either"]).values.shape
         (2, 2)
+        >>> cal.messages_recomputed == jt.n_messages      # the first call computes all
+        True
+        >>> again = jt.calibrate({"xray": "yes", "asia": "yes"})
+        >>> 0 < again.messages_recomputed < jt.n_messages
+        True
+        >>> jt.calibrate({"xray": "yes", "asia": "yes"}).messages_recomputed   # nothing changed
+        0
+        >>> full = jt.calibrate({"xray": "yes", "asia": "yes"}, incremental=False)
+        >>> bool(np.allclose(full.marginal("lung"), again.marginal("lung"), atol=1e-12))
+        True
         """
         row = self._one_row(evidence)
-        lik = self._check_likelihoods(soft_evidence, 1)
-        ll, beliefs = self._propagate(row, lik, frozenset(range(len(self.cliques))))
-        if not np.isfinite(ll[0]):
-            ev = {self.variables[j]: int(x) for j, x in enumerate(row[0]) if x >= 0}
-            raise EvidenceError(f"the evidence {ev}{' and soft evidence' if lik else ''} has "
-                                "probability zero under the model")
+        lik = {j: np.array(a, dtype=float).reshape(-1)      # own copies, shape (card,)
+               for j, a in self._check_likelihoods(soft_evidence, 1).items()}
+        # keep the messages only where the tables, the kept copy and a propagation's
+        # workspace (about three sets of clique tables) fit the memory budget
+        incremental = incremental and \
+            24 * sum(self._sizes) <= memory_budget_bytes(self.memory_budget)
+        if not incremental:
+            self._messages = None             # free them before the new tables are made
+        last = self._messages
+        if last is not None and last.mode != "sum":
+            last = None
+        ll, beliefs, messages, recomputed = self._sum_messages(row, lik, last)
         tables = []
-        for c in range(len(self.cliques)):
-            t = beliefs[c][..., 0]
-            tables.append(t / t.sum())
-        return Calibration(self, float(ll[0]), tables)
+        for c, t in enumerate(beliefs):    # a root's belief is its kept product: not in place
+            if self._parent[c] < 0:
+                t = t / t.sum()
+            else:
+                t /= t.sum()
+            tables.append(t)
+        self._messages = messages if incremental else None
+        self.last_messages_recomputed = recomputed
+        return Calibration(self, ll, tables, messages_recomputed=recomputed)
 
     def map_assignment(self, evidence: Mapping[Any, Any] | None = None, *,
                        soft_evidence: Mapping[Any, Any] | None = None) -> tuple[dict, float]:
@@ -863,11 +1122,15 @@ class Calibration:
         ``log P(evidence)`` (``log Z(evidence)`` for a factor graph).
     beliefs : list of ndarray
         Each clique's normalized posterior table (axes: the clique's variables).
+    messages_recomputed : int or None
+        Directed messages computed for this calibration (out of
+        :attr:`JunctionTree.n_messages`; the others were reused from the previous one).
     """
 
     tree: JunctionTree
     log_evidence: float
     beliefs: list
+    messages_recomputed: int | None = None
 
     def probability_of_evidence(self, *, log: bool = False) -> float:
         """``P(evidence)`` (or its natural log)."""
