@@ -13,10 +13,13 @@
     once more under cProfile and the heaviest functions are reported.
 (2) Loopy belief propagation (:func:`pgm.inference.loopy_bp.belief_propagation`):
     (a) Ising grids (random couplings J ~ U(0.2, 0.3), fields h ~ U(-0.1, 0.1), open
-        boundary) of 15x15 (exact answers from pgm's junction tree), 100x100 and
-        500x500 against PGMax (``pip install pgmax``; JAX on the CPU, float32):
+        boundary) of 15x15 (exact answers from pgm's junction tree), 100x100, 500x500
+        and 1000x1000 against PGMax (``pip install pgmax``; JAX on the CPU, float32):
         build seconds, seconds per iteration, iterations and seconds to convergence,
-        marginal error against the exact answer or against each other.
+        marginal error against the exact answer or against each other.  pgm runs the
+        grid as a ``PairwiseBinaryModel`` (the pairwise binary kernel, one field per
+        message) and, up to ``--general-max-side``, also as a ``FactorGraph`` of 2x2
+        tables on the general kernel (``kernel="general"``), for the ratio between them.
     (b) pyAgrum's ``LoopyBeliefPropagation`` takes Bayesian networks only (not its
         ``MarkovRandomField``), so it is compared on the bnlearn networks with evidence:
         seconds per query, iterations and marginal error against variable elimination.
@@ -375,6 +378,96 @@ def print_junction_tree(res: dict, markdown: bool) -> None:
                       for k, v in p.items()} for p in prof], markdown=markdown)
 
 
+# ============================== (1b) junction tree: incremental repropagation
+def bench_repropagation(args, nets: Networks | None = None) -> list[dict]:
+    """Calibrate after changing ONE of 3 evidence variables: incremental vs full.
+
+    Per network and query (``make_queries``, 3 evidence variables): the tree is
+    calibrated with the evidence (untimed), then with one evidence variable moved to
+    another state of nonzero probability, timed, either reusing the messages that the
+    change leaves valid (``calibrate(ev)``, the default) or propagating from scratch
+    (``calibrate(ev, incremental=False)``); the best of ``rounds`` per query (one where a
+    calibration takes over 0.5 s: munin1), the mean over the queries.  ``recomputed`` is
+    the mean fraction of the directed messages computed by the incremental call.
+    """
+    from pgm.exceptions import EvidenceError
+    from pgm.inference.junction_tree import JunctionTree
+
+    if nets is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            return bench_repropagation(args, Networks(tmp))
+    networks = args.networks or (["asia", "alarm", "child"] if args.quick else NETWORKS)
+    if args.quick:
+        networks = [n for n in networks if n != "munin1"]
+    n_queries = args.queries or (5 if args.quick else 20)
+    rounds = 3 if args.quick else 5
+    limit = args.time_limit or (10.0 if args.quick else 30.0)
+    rows = []
+    for name in networks:
+        if not nets.available(name):
+            print(f"  {name}: missing under {nets.folder}")
+            continue
+        bn = nets.get(name)["bn"]
+        jt = JunctionTree(bn)
+        queries = [ev for _, ev in make_queries(bn, name, n_queries, seed=args.seed)]
+
+        def timed(ev, moved, incremental):
+            jt.calibrate(ev)                              # the state the change starts from
+            t0 = time.perf_counter()
+            cal = jt.calibrate(moved, incremental=incremental)
+            return time.perf_counter() - t0, cal
+
+        jt.calibrate(queries[0])                          # warm-up
+        inc_s, full_s, frac, diff = [], [], [], 0.0
+        start = time.perf_counter()
+        for ev in queries:
+            if time.perf_counter() - start > limit:
+                break
+            v = next(iter(ev))                            # move it to another possible state
+            states = bn.state_names(v)
+            for k in range(1, len(states)):
+                moved = {**ev, v: states[(states.index(ev[v]) + k) % len(states)]}
+                try:
+                    best_inc, inc = timed(ev, moved, True)
+                except EvidenceError:
+                    continue
+                break
+            else:
+                continue
+            best_full, full = timed(ev, moved, False)
+            for _ in range(rounds - 1 if best_full < 0.5 else 0):   # munin1: one round
+                best_inc = min(best_inc, timed(ev, moved, True)[0])
+                best_full = min(best_full, timed(ev, moved, False)[0])
+            inc_s.append(best_inc)
+            full_s.append(best_full)
+            frac.append(inc.messages_recomputed / max(jt.n_messages, 1))
+            diff = max(diff, abs(inc.log_evidence - full.log_evidence),
+                       *(float(np.abs(x - y).max()) for x, y in zip(inc.beliefs, full.beliefs)))
+        if not inc_s:
+            print(f"  {name}: no query with a possible one-variable change")
+            continue
+        row = {"network": name, "vars": len(bn), "cliques": len(jt.cliques),
+               "messages": jt.n_messages, "queries": len(inc_s),
+               "full_s": float(np.mean(full_s)), "incremental_s": float(np.mean(inc_s)),
+               "recomputed": float(np.mean(frac)), "max_diff": diff}
+        row["full/incremental"] = row["full_s"] / row["incremental_s"]
+        rows.append(row)
+        print(f"  {name}: full {fmt_seconds(row['full_s'])}, incremental "
+              f"{fmt_seconds(row['incremental_s'])} ({fmt_ratio(row['full/incremental'])}), "
+              f"{100 * row['recomputed']:.0f}% of messages recomputed", flush=True)
+    return rows
+
+
+def print_repropagation(rows, markdown: bool) -> None:
+    print_table([{"network": r["network"], "vars": r["vars"], "cliques": r["cliques"],
+                  "messages": r["messages"], "queries": r["queries"],
+                  "full/query": fmt_seconds(r["full_s"]),
+                  "incremental/query": fmt_seconds(r["incremental_s"]),
+                  "full/incremental": fmt_ratio(r["full/incremental"]),
+                  "messages recomputed": f"{100 * r['recomputed']:.1f}%",
+                  "max|diff|": f"{r['max_diff']:.1e}"} for r in rows], markdown=markdown)
+
+
 # ================================================== (2a) Ising grids vs PGMax
 def _grid_params(L: int, seed: int):
     rng = np.random.default_rng(seed + L)
@@ -448,51 +541,93 @@ def _best(fn, reps: int) -> float:
     return best
 
 
+def pgm_pairwise_grid(h, Jr, Jd):
+    """The same grid as a :class:`~pgm.inference.pairwise.PairwiseBinaryModel` built from
+    the arrays (variable ``i * L + j``, Ising spins): how a user holding couplings builds it."""
+    import scipy.sparse as sp
+
+    from pgm.inference.pairwise import PairwiseBinaryModel
+
+    L = h.shape[0]
+    idx = np.arange(L * L).reshape(L, L)
+    r = np.concatenate([idx[:, :-1].ravel(), idx[:-1, :].ravel()])
+    c = np.concatenate([idx[:, 1:].ravel(), idx[1:, :].ravel()])
+    w = np.concatenate([Jr.ravel(), Jd.ravel()])
+    J = sp.csr_matrix((np.concatenate([w, w]), (np.concatenate([r, c]), np.concatenate([c, r]))),
+                      shape=(L * L, L * L))
+    return PairwiseBinaryModel(h.ravel(), J)
+
+
+def _bp_timings(run, factors: int, reps: int) -> dict:
+    """Iterations and seconds to convergence, and seconds per iteration (the slope between
+    runs of 1 and k iterations) of ``run(k)`` (``k=None``: to convergence)."""
+    r = run()
+    out = {"iters": r.iterations, "converged": r.converged, "conv_s": _best(run, reps)}
+    k2 = int(min(101, max(11, 2e6 // factors)))
+    t1, t2 = _best(lambda: run(1), reps), _best(lambda: run(k2), reps)
+    out.update(iter_s=max(t2 - t1, 0.0) / (k2 - 1), overhead_s=t1, slope_iterations=k2)
+    return out, r
+
+
 def bench_grids(args) -> list[dict]:
     from pgm.inference.compiled import compile_model
     from pgm.inference.junction_tree import JunctionTree
     from pgm.inference.loopy_bp import belief_propagation
 
-    sizes = args.grid_sizes or ([15, 100] if args.quick else [15, 100, 500])
+    sizes = args.grid_sizes or ([15, 100] if args.quick else [15, 100, 500, 1000])
     tol, nmax = args.grid_tolerance, 100
     reps = 1 if args.quick else 2
     px = None if args.no_pgmax else _import_pgmax()
     if px is None and not args.no_pgmax:
         print("  PGMax is not installed (pip install pgmax); its columns stay empty")
     # compile pgm's kernels on a tiny grid (not timed)
-    belief_propagation(compile_model(pgm_grid(*_grid_params(3, 0))))
+    small = _grid_params(3, 0)
+    belief_propagation(compile_model(pgm_grid(*small)), kernel="general")
+    belief_propagation(pgm_pairwise_grid(*small))
     rows = []
     for L in sizes:
         h, Jr, Jd = _grid_params(L, args.seed)
         row = {"grid": f"{L}x{L}", "variables": L * L, "factors": L * L + 2 * L * (L - 1)}
         t0 = time.perf_counter()
-        fg = pgm_grid(h, Jr, Jd)
-        cm = compile_model(fg)
+        model = pgm_pairwise_grid(h, Jr, Jd)
         row["pgm_build"] = time.perf_counter() - t0
 
-        def pgm_run(k=None, cm=cm):
+        def pgm_run(k=None, model=model, kernel="auto"):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 if k is None:
-                    return belief_propagation(cm, tolerance=tol, max_iterations=1000)
-                return belief_propagation(cm, tolerance=1e-300, max_iterations=k)
+                    return belief_propagation(model, tolerance=tol, max_iterations=1000,
+                                              kernel=kernel)
+                return belief_propagation(model, tolerance=1e-300, max_iterations=k, kernel=kernel)
 
-        r = pgm_run()
-        row.update(pgm_iters=r.iterations, pgm_converged=r.converged)
-        row["pgm_conv_s"] = _best(pgm_run, reps)
-        # seconds per iteration: the slope between 1 and k2 iterations
-        k2 = int(min(101, max(11, 2e6 // row["factors"])))
-        row["slope_iterations"] = k2
-        t1, t2 = _best(lambda: pgm_run(1), reps), _best(lambda: pgm_run(k2), reps)
-        row["pgm_iter_s"] = max(t2 - t1, 0.0) / (k2 - 1)
-        row["pgm_overhead_s"] = t1
+        t, r = _bp_timings(pgm_run, row["factors"], reps)
+        row.update({f"pgm_{k}": v for k, v in t.items()})
+        assert r.kernel == "pairwise"
         pgm_m = np.array([r.marginals[i][1] for i in range(L * L)]).reshape(L, L)
-        exact = None
-        if L <= 20:
-            jt = JunctionTree(fg)
-            em = jt.marginals()
-            exact = np.array([em[i][1] for i in range(L * L)]).reshape(L, L)
-            row["pgm_err_exact"] = float(np.abs(pgm_m - exact).max())
+        del model
+        if L <= args.general_max_side:   # the factor-graph route: a table per message
+            t0 = time.perf_counter()
+            fg = pgm_grid(h, Jr, Jd)
+            cm = compile_model(fg)
+            row["fg_build"] = time.perf_counter() - t0
+            auto = pgm_run(model=cm)
+            row["fg_auto_vs_pairwise"] = float(np.abs(
+                np.array([auto.marginals[i][1] for i in range(L * L)]).reshape(L, L) - pgm_m).max())
+            t, g = _bp_timings(lambda k=None: pgm_run(k, model=cm, kernel="general"),
+                               row["factors"], reps)
+            row.update({f"general_{k}": v for k, v in t.items()})
+            row["general_vs_pairwise"] = float(np.abs(
+                np.array([g.marginals[i][1] for i in range(L * L)]).reshape(L, L) - pgm_m).max())
+            row["general/pairwise per iter"] = (row["general_iter_s"] / row["pgm_iter_s"]
+                                                if row["pgm_iter_s"] > 0 else None)
+            exact = None
+            if L <= 20:
+                em = JunctionTree(fg).marginals()
+                exact = np.array([em[i][1] for i in range(L * L)]).reshape(L, L)
+                row["pgm_err_exact"] = float(np.abs(pgm_m - exact).max())
+            del fg, cm, auto, g
+        else:
+            exact = None
         if px is not None:
             t0 = time.perf_counter()
             solve = pgmax_grid(px, h, Jr, Jd)
@@ -503,6 +638,7 @@ def bench_grids(args) -> list[dict]:
             row.update(pgmax_iters=n_conv, pgmax_converged=bool(below.size))
             marg, _ = solve(n_conv)                     # compile for n_conv
             row["pgmax_conv_s"] = _best(lambda: solve(n_conv), reps)
+            k2 = row["pgm_slope_iterations"]
             solve(1), solve(k2)                         # compile
             t1, t2 = _best(lambda: solve(1), reps), _best(lambda: solve(k2), reps)
             row["pgmax_iter_s"] = max(t2 - t1, 0.0) / (k2 - 1)
@@ -513,12 +649,13 @@ def bench_grids(args) -> list[dict]:
             row["pgmax/pgm per iter"] = (row["pgmax_iter_s"] / row["pgm_iter_s"]
                                          if row["pgm_iter_s"] > 0 else None)
             row["pgmax/pgm to conv"] = row["pgmax_conv_s"] / row["pgm_conv_s"]
+            del solve
         rows.append(row)
         print(f"  grid {L}x{L}: pgm {fmt_seconds(row['pgm_iter_s'])}/iter, "
-              f"{row['pgm_iters']} iters in {fmt_seconds(row['pgm_conv_s'])}; PGMax "
+              f"{row['pgm_iters']} iters in {fmt_seconds(row['pgm_conv_s'])} (general kernel "
+              f"{fmt_seconds(row.get('general_iter_s'))}/iter); PGMax "
               f"{fmt_seconds(row.get('pgmax_iter_s'))}/iter, {row.get('pgmax_iters')} iters in "
               f"{fmt_seconds(row.get('pgmax_conv_s'))}", flush=True)
-        del fg, cm
     return rows
 
 
@@ -528,8 +665,10 @@ def print_grids(rows, markdown: bool) -> None:
 
     print_table([{"grid": r["grid"], "factors": r["factors"],
                   "build pgm": fmt_seconds(r["pgm_build"]),
+                  "build pgm (factor graph)": fmt_seconds(r.get("fg_build")),
                   "build PGMax": fmt_seconds(r.get("pgmax_build")),
                   "pgm/iter": fmt_seconds(r["pgm_iter_s"]),
+                  "pgm general/iter": fmt_seconds(r.get("general_iter_s")),
                   "PGMax/iter": fmt_seconds(r.get("pgmax_iter_s")),
                   "pgm iters": r["pgm_iters"], "PGMax iters": r.get("pgmax_iters"),
                   "pgm to conv": fmt_seconds(r["pgm_conv_s"]),
@@ -538,8 +677,11 @@ def print_grids(rows, markdown: bool) -> None:
                   "PGMax fixed cost": fmt_seconds(r.get("pgmax_overhead_s")),
                   "PGMax/pgm per iter": fmt_ratio(r.get("pgmax/pgm per iter")),
                   "PGMax/pgm to conv": fmt_ratio(r.get("pgmax/pgm to conv")),
+                  "general/pairwise per iter": fmt_ratio(r.get("general/pairwise per iter")),
                   "err pgm": err(r, "pgm_err_exact"), "err PGMax": err(r, "pgmax_err_exact"),
-                  "max|pgm-PGMax|": err(r, "pgmax_vs_pgm")} for r in rows], markdown=markdown)
+                  "max|pgm-PGMax|": err(r, "pgmax_vs_pgm"),
+                  "max|general-pairwise|": err(r, "general_vs_pairwise")} for r in rows],
+                markdown=markdown)
 
 
 # ============================================ (2b) BIF networks vs pyAgrum LBP
@@ -769,7 +911,7 @@ def print_gibbs(rows, markdown: bool) -> None:
 
 
 # ====================================================================== main
-SECTIONS = ("jt", "grids", "lbp-bif", "lbp-uai", "gibbs")
+SECTIONS = ("jt", "repropagation", "grids", "lbp-bif", "lbp-uai", "gibbs")
 
 
 def main() -> int:
@@ -787,8 +929,11 @@ def main() -> int:
     parser.add_argument("--no-pgmpy", action="store_true")
     parser.add_argument("--no-pgmax", action="store_true")
     parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument("--general-max-side", type=int, default=500, metavar="L",
+                        help="grids up to LxL also run as a FactorGraph on the general BP "
+                             "kernel (default 500; its build takes about 85 s at 1000)")
     parser.add_argument("--grid-sizes", nargs="+", type=int, metavar="L",
-                        help="(2a) grid sides (default 15 100 500; quick 15 100)")
+                        help="(2a) grid sides (default 15 100 500 1000; quick 15 100)")
     parser.add_argument("--grid-tolerance", type=float, default=1e-6)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
@@ -803,6 +948,11 @@ def main() -> int:
             res = bench_junction_tree(args, nets)
             print_junction_tree(res, args.markdown)
             payload["junction_tree"] = res
+        if "repropagation" in args.sections:
+            print("\n(1b) junction tree: recalibration after one of 3 evidence variables changes")
+            rows = bench_repropagation(args, nets)
+            print_repropagation(rows, args.markdown)
+            payload["repropagation"] = rows
         if "grids" in args.sections:
             print("\n(2a) loopy BP on Ising grids: pgm vs PGMax")
             rows = bench_grids(args)

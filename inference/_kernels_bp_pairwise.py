@@ -54,51 +54,60 @@ def message(cavity, j, am1, mode):
     return x if cavity >= 0.0 else -x
 
 
+@njit(cache=True, inline="always")
+def sweep_rows(lo, hi, indptr, j, am1, rev, h, u_in, u_new, damping, mode):
+    """The messages out of spins ``lo .. hi - 1`` from the last round's; returns the
+    largest absolute change of a field."""
+    m = 0.0
+    for i in range(lo, hi):
+        a, b = indptr[i], indptr[i + 1]
+        t = h[i]
+        for e in range(a, b):
+            t += u_in[e]
+        for e in range(a, b):
+            x = message(t - u_in[e], j[e], am1[e], mode)
+            r = rev[e]
+            old = u_in[r]
+            if damping > 0.0:
+                x = (1.0 - damping) * x + damping * old
+            d = abs(x - old)
+            if d > m:
+                m = d
+            u_new[r] = x
+    return m
+
+
 @njit(cache=True, parallel=True)
-def flooding_round(indptr, indices, j, am1, rev, h, u_in, u_new, damping, mode, chg):
-    """One parallel round: every message from the messages of the last round; ``chg[c]``
-    gets chunk ``c``'s largest absolute change of a field."""
+def flooding_round(indptr, j, am1, rev, h, u_in, u_new, damping, mode, chg):
+    """One round in parallel chunks of rows; ``chg[c]`` gets chunk ``c``'s largest change."""
     n = h.size
     nc = chg.size
     for c in prange(nc):
-        lo = c * n // nc
-        hi = (c + 1) * n // nc
-        m = 0.0
-        for i in range(lo, hi):
-            a, b = indptr[i], indptr[i + 1]
-            t = h[i]
-            for e in range(a, b):
-                t += u_in[e]
-            for e in range(a, b):
-                x = message(t - u_in[e], j[e], am1[e], mode)
-                r = rev[e]
-                old = u_in[r]
-                if damping > 0.0:
-                    x = (1.0 - damping) * x + damping * old
-                d = abs(x - old)
-                if d > m:
-                    m = d
-                u_new[r] = x
-        chg[c] = m
+        chg[c] = sweep_rows(c * n // nc, (c + 1) * n // nc, indptr, j, am1, rev, h, u_in, u_new,
+                            damping, mode)
 
 
 @njit(cache=True)
-def flooding(indptr, indices, j, am1, rev, h, u_in, u_new, damping, tolerance, max_iterations,
-             mode, chg):
+def flooding(indptr, j, am1, rev, h, u_in, u_new, damping, tolerance, max_iterations, mode,
+             chg, parallel):
     """Flooding rounds until the largest change of a message in probability (bounded by
-    half the change of its field) is below ``tolerance``.  Returns ``(rounds, change,
-    flipped)``: ``flipped`` says the last messages are in ``u_new``."""
+    half the change of its field) is below ``tolerance``.  ``parallel``: rows in chunks on
+    every thread (else one pass, for small models where starting the threads costs more
+    than a round).  Returns ``(rounds, change, flipped)``: ``flipped`` says the last
+    messages are in ``u_new``."""
     change = np.inf
     flipped = False
     it = 0
+    n = h.size
     while it < max_iterations:
-        if flipped:
-            flooding_round(indptr, indices, j, am1, rev, h, u_new, u_in, damping, mode, chg)
+        src, dst = (u_new, u_in) if flipped else (u_in, u_new)
+        if parallel:
+            flooding_round(indptr, j, am1, rev, h, src, dst, damping, mode, chg)
+            change = 0.5 * chg.max()
         else:
-            flooding_round(indptr, indices, j, am1, rev, h, u_in, u_new, damping, mode, chg)
+            change = 0.5 * sweep_rows(0, n, indptr, j, am1, rev, h, src, dst, damping, mode)
         flipped = not flipped
         it += 1
-        change = 0.5 * chg.max() if chg.size else 0.0
         if change < tolerance:
             break
     return it, change, flipped
