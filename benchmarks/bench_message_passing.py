@@ -502,10 +502,10 @@ def _import_pgmax():
         import jax.extend.backend
 
         jax.lib.xla_bridge = types.SimpleNamespace(get_backend=jax.extend.backend.get_backend)
-    from pgmax import fgraph, fgroup, infer, vgroup
+    from pgmax import factor, fgraph, fgroup, infer, vgroup
 
-    return types.SimpleNamespace(jax=jax, fgraph=fgraph, fgroup=fgroup, infer=infer,
-                                 vgroup=vgroup)
+    return types.SimpleNamespace(jax=jax, factor=factor, fgraph=fgraph, fgroup=fgroup,
+                                 infer=infer, vgroup=vgroup)
 
 
 def pgmax_grid(px, h, Jr, Jd):
@@ -771,7 +771,46 @@ def print_lbp_bif(rows, markdown: bool) -> None:
 
 
 # ===================================================== (2c) UAI Grids, Promedus
+def pgmax_model(px, model, evidence: dict):
+    """Any discrete factor graph as a PGMax model (one ``EnumFactor`` per factor, zero
+    entries as log-potential -1e10, hard evidence as a log unary of 0 / -1e10); returns
+    ``solve(num_iters, damping) -> (marginals in variable order, deltas)``."""
+    variables = list(model.variables)
+    index = {v: i for i, v in enumerate(variables)}
+    card = np.array([model.cardinality(v) for v in variables])
+    vs = px.vgroup.VarDict(num_states=card, variable_names=tuple(range(len(variables))))
+    fg = px.fgraph.FactorGraph(variable_groups=vs)
+    factors = []
+    for f in model.factors:
+        values = np.asarray(f.values, dtype=float)
+        with np.errstate(divide="ignore"):
+            logp = values if f.log else np.log(values)
+        logp = np.where(np.isfinite(logp), logp, -1e10).ravel()
+        configs = np.array(list(np.ndindex(*values.shape)), dtype=np.int32).reshape(
+            -1, len(f.variables))
+        factors.append(px.factor.EnumFactor(variables=[vs[index[v]] for v in f.variables],
+                                            factor_configs=configs, log_potentials=logp))
+    fg.add_factors(factors)
+    bp = px.infer.build_inferer(fg.bp_state, backend="bp")
+    run = px.jax.jit(bp.run_with_diffs, static_argnames=("num_iters", "damping",
+                                                              "temperature"))
+    updates = {}
+    for v, s in evidence.items():
+        u = np.full(card[index[v]], -1e10)
+        u[s] = 0.0
+        updates[vs[index[v]]] = u
+
+    def solve(num_iters: int, damping: float):
+        arrays = bp.init(evidence_updates=updates) if updates else bp.init()
+        arrays, deltas = run(arrays, num_iters=num_iters, damping=damping, temperature=1.0)
+        marg = px.infer.get_marginals(bp.get_beliefs(arrays))[vs]
+        return [np.asarray(marg[i]) for i in range(len(variables))], np.asarray(deltas)
+
+    return solve
+
+
 def bench_lbp_uai(args) -> list[dict]:
+    from pgm.evidence import normalize_evidence
     from pgm.inference.loopy_bp import belief_propagation
     from pgm.io import read_evidence, read_mar, read_uai
 
@@ -783,6 +822,7 @@ def bench_lbp_uai(args) -> list[dict]:
     if args.quick:
         paths = [p for p in paths if p.stem in ("Grids_11", "Grids_15", "Promedus_11",
                                                 "Promedus_24")]
+    px = None if args.no_pgmax else _import_pgmax()
     rows = []
     for path in paths:
         mar_path = Path(str(path) + ".MAR")
@@ -792,34 +832,71 @@ def bench_lbp_uai(args) -> list[dict]:
         ev_path = Path(str(path) + ".evid")
         ev = read_evidence(ev_path) if ev_path.is_file() else {}
         ref = read_mar(mar_path)
+        solve = None
+        if px is not None:
+            t0 = time.perf_counter()
+            solve = pgmax_model(px, model, normalize_evidence(model, ev))
+            pgmax_build = time.perf_counter() - t0
         for damping in (0.0, 0.5):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                t0 = time.perf_counter()
-                r = belief_propagation(model, ev, damping=damping, tolerance=1e-8,
-                                       max_iterations=1000)
-                secs = time.perf_counter() - t0
+            def pgm_run(k=1000, tol=1e-8):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    return belief_propagation(model, ev, damping=damping, tolerance=tol,
+                                              max_iterations=k)
+
+            t0 = time.perf_counter()
+            r = pgm_run()
+            secs = time.perf_counter() - t0
             errs = [float(np.abs(r.marginals[v] - ref[i]).max())
                     for i, v in enumerate(model.variables) if v not in ev]
-            rows.append({"model": path.stem, "vars": len(model.variables),
-                         "factors": len(model.factors), "evidence": len(ev), "damping": damping,
-                         "seconds": secs, "iterations": r.iterations,
-                         "converged": r.converged,
-                         "mean_err": float(np.mean(errs)) if errs else 0.0,
-                         "max_err": max(errs) if errs else 0.0})
+            row = {"model": path.stem, "vars": len(model.variables),
+                   "factors": len(model.factors), "evidence": len(ev), "damping": damping,
+                   "seconds": secs, "iterations": r.iterations, "kernel": r.kernel,
+                   "converged": r.converged,
+                   "mean_err": float(np.mean(errs)) if errs else 0.0,
+                   "max_err": max(errs) if errs else 0.0}
+            k = max(int(r.iterations), 2)
+            t1 = _best(lambda: pgm_run(1, 1e-300), 3)
+            t2 = _best(lambda: pgm_run(k, 1e-300), 2)
+            row["pgm_iter_s"] = max(t2 - t1, 0.0) / (k - 1)
+            if solve is not None:     # PGMax: the same iterations and damping
+                row["pgmax_build"] = pgmax_build
+                marg, _ = solve(k, damping)             # compile + run
+                solve(1, damping)
+                t1 = _best(lambda: solve(1, damping), 3)
+                t2 = _best(lambda: solve(k, damping), 2)
+                row["pgmax_iter_s"] = max(t2 - t1, 0.0) / (k - 1)
+                perr = [float(np.abs(marg[i] - ref[i]).max())
+                        for i, v in enumerate(model.variables) if v not in ev]
+                row["pgmax_mean_err"] = float(np.mean(perr)) if perr else 0.0
+                row["pgmax_max_err"] = max(perr) if perr else 0.0
+                row["pgmax/pgm per iter"] = (row["pgmax_iter_s"] / row["pgm_iter_s"]
+                                             if row["pgm_iter_s"] > 0 else None)
+            rows.append(row)
             if r.converged:
                 break
         last = rows[-1]
         print(f"  {path.stem}: {last['iterations']} iterations (damping {last['damping']}), "
-              f"mean err {last['mean_err']:.2e}, max {last['max_err']:.2e}", flush=True)
+              f"mean err {last['mean_err']:.2e}, max {last['max_err']:.2e}; "
+              f"pgm {fmt_seconds(last['pgm_iter_s'])}/iter, PGMax "
+              f"{fmt_seconds(last.get('pgmax_iter_s'))}/iter", flush=True)
     return rows
 
 
 def print_lbp_uai(rows, markdown: bool) -> None:
+    def err(r, k):
+        return f"{r[k]:.2e}" if k in r else "—"
+
     print_table([{"model": r["model"], "vars": r["vars"], "evidence": r["evidence"],
-                  "damping": r["damping"], "seconds": fmt_seconds(r["seconds"]),
+                  "damping": r["damping"], "pgm seconds": fmt_seconds(r["seconds"]),
                   "iterations": r["iterations"], "converged": r["converged"],
-                  "mean |err|": f"{r['mean_err']:.2e}", "max |err|": f"{r['max_err']:.2e}"}
+                  "pgm kernel": r.get("kernel"),
+                  "pgm/iter": fmt_seconds(r.get("pgm_iter_s")),
+                  "PGMax/iter": fmt_seconds(r.get("pgmax_iter_s")),
+                  "PGMax/pgm per iter": fmt_ratio(r.get("pgmax/pgm per iter")),
+                  "mean |err| pgm": err(r, "mean_err"), "max |err| pgm": err(r, "max_err"),
+                  "mean |err| PGMax": err(r, "pgmax_mean_err"),
+                  "max |err| PGMax": err(r, "pgmax_max_err")}
                  for r in rows], markdown=markdown)
 
 

@@ -16,7 +16,7 @@ is folded into the neighbours' fields (the clamped spins leave the graph), soft 
 into the fields (a likelihood with one zero is hard evidence).
 
 Each message is a field ``u`` (the message ``exp(u s)``), so one flooding round costs
-one ``expm1`` and one ``log1p`` per directed edge (:mod:`pgm.inference._kernels_bp_pairwise`)
+one ``exp`` and one ``log`` per directed edge (:mod:`pgm.inference._kernels_bp_pairwise`)
 instead of a pass over a 2x2 table in log space.  The stopping rule uses half the largest
 change of a field, which bounds the largest change of a message in probability.
 
@@ -75,7 +75,7 @@ class IsingForm:
     _wiring: tuple | None = field(default=None, repr=False)
 
     def wiring(self, J=None) -> tuple:
-        """``(indptr, indices, J, rev, expm1(2 J))`` of ``J`` (default the couplings; kept
+        """``(indptr, indices, J, rev, exp(2 J))`` of ``J`` (default the couplings; kept
         for them, so repeated runs without evidence pay it once)."""
         if J is None and self._wiring is not None:
             return self._wiring
@@ -83,7 +83,7 @@ class IsingForm:
         indptr = C.indptr.astype(np.int64)
         indices = C.indices.astype(np.int64)
         jdata = np.ascontiguousarray(C.data, dtype=np.float64)
-        out = (indptr, indices, jdata, _reverse(indptr, indices), np.expm1(2.0 * jdata))
+        out = (indptr, indices, jdata, _reverse(indptr, indices), np.exp(2.0 * jdata))
         if J is None:
             self._wiring = out
         return out
@@ -278,13 +278,13 @@ def pairwise_belief_propagation(form: IsingForm, variables: list, index: dict,
     const = form.constant + _soft_to_fields(soft, index, clamp, h_extra)
     free, hf, Jf, cc = condition(form.fields + h_extra, form.couplings, clamp)
     const += cc
-    indptr, indices, jdata, rev, am1 = form.wiring(None if Jf is form.couplings else Jf)
+    indptr, indices, jdata, rev, a2 = form.wiring(None if Jf is form.couplings else Jf)
     u_in = np.zeros(jdata.size)
     u_new = np.zeros(jdata.size)
     code = 1 if mode == "max" else 0
     chg = np.zeros(max(1, min(free.size, 256)))
     if jdata.size:
-        iterations, change, flipped = K.flooding(indptr, jdata, am1, rev,
+        iterations, change, flipped = K.flooding(indptr, jdata, a2, rev,
                                                  np.ascontiguousarray(hf), u_in, u_new,
                                                  float(damping), float(tolerance),
                                                  int(max_iterations), code, chg,
