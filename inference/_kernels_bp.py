@@ -102,6 +102,85 @@ def variable_messages(g, v, fv, vf, vsum, vninf):
     return bad
 
 
+#: the divided-out path needs every weight of a factor within this many nats of its
+#: largest (``exp`` of the gap must not underflow)
+DIVIDE_RANGE = 690.0
+
+
+@njit(cache=True)
+def factor_messages_divided(g, f, vf, out, acc, xs, mode):
+    """:func:`factor_messages` by dividing out: with ``w(x) = tab(x) + sum_i vf_i(x_i)``,
+    the message to ``p`` at ``s`` is ``log sum_{x_p = s} exp(w) - vf_p(s)`` (or the max),
+    one ``exp`` per table entry instead of one per entry and variable.  Only where it is
+    exact: every incoming message finite (no evidence ``-inf``) and, for sum-product,
+    the finite weights within :data:`DIVIDE_RANGE` nats of each other.  Returns whether
+    it ran (else the caller takes the general path)."""
+    card, f_ptr, f_vars, tab, tab_off, t_size, e_off = g[0], g[1], g[2], g[3], g[4], g[5], g[6]
+    p0 = f_ptr[f]
+    p1 = f_ptr[f + 1]
+    for i in range(e_off[p0], e_off[p1]):
+        if vf[i] == NEG_INF:
+            return False
+    to = tab_off[f]
+    n = t_size[f]
+    top = NEG_INF
+    low = np.inf
+    if mode == 0:
+        for p in range(p0, p1):
+            xs[p] = 0
+        for t in range(n):
+            w = tab[to + t]
+            if w != NEG_INF:
+                for i in range(p0, p1):
+                    w += vf[e_off[i] + xs[i]]
+                if w > top:
+                    top = w
+                if w < low:
+                    low = w
+            i = p1 - 1
+            while i >= p0:
+                xs[i] += 1
+                if xs[i] < card[f_vars[i]]:
+                    break
+                xs[i] = 0
+                i -= 1
+        if top == NEG_INF or top - low > DIVIDE_RANGE:
+            return False
+    for p in range(p0, p1):
+        xs[p] = 0
+        for i in range(e_off[p], e_off[p + 1]):
+            out[i] = NEG_INF
+            acc[i] = 0.0
+    for t in range(n):
+        w = tab[to + t]
+        if w != NEG_INF:
+            for i in range(p0, p1):
+                w += vf[e_off[i] + xs[i]]
+            if mode == 1:
+                for j in range(p0, p1):
+                    idx = e_off[j] + xs[j]
+                    if w > out[idx]:
+                        out[idx] = w
+            else:
+                x = np.exp(w - top)
+                for j in range(p0, p1):
+                    acc[e_off[j] + xs[j]] += x
+        i = p1 - 1
+        while i >= p0:
+            xs[i] += 1
+            if xs[i] < card[f_vars[i]]:
+                break
+            xs[i] = 0
+            i -= 1
+    for i in range(e_off[p0], e_off[p1]):
+        if mode == 1:
+            if out[i] != NEG_INF:
+                out[i] -= vf[i]
+        elif acc[i] > 0.0:
+            out[i] = np.log(acc[i]) + top - vf[i]
+    return True
+
+
 @njit(cache=True)
 def factor_messages(g, f, vf, out, acc, xs, mode):
     """Unnormalized log-messages of factor ``f`` to each variable of its scope, into ``out``.
@@ -115,6 +194,8 @@ def factor_messages(g, f, vf, out, acc, xs, mode):
     p0 = f_ptr[f]
     p1 = f_ptr[f + 1]
     if p1 == p0:
+        return
+    if factor_messages_divided(g, f, vf, out, acc, xs, mode):
         return
     for p in range(p0, p1):
         xs[p] = 0
