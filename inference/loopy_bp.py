@@ -17,6 +17,15 @@ message the sum of its other incoming messages and its unary term.  Hard evidenc
 soft evidence enter as that unary term (``log 1{x = observed}`` plus the log of the
 likelihood vector), so the structure of the graph never changes.
 
+Kernels.  A pairwise binary model (every variable binary, every factor over at most two
+variables with no zero entry, no two factors over the same pair; an Ising grid, an RBM as
+a :class:`~pgm.inference.pairwise.PairwiseBinaryModel`) runs by default on
+:mod:`pgm.inference.pairwise_bp`, which keeps one number per message (a field) after an
+exact rewrite in Ising form: the same fixed point, several times cheaper per iteration.
+``kernel="general"`` forces the table-per-message kernel described above.  There, a
+factor's messages are formed by dividing its incoming messages out of one pass over its
+table (one ``exp`` per entry) wherever that is exact, else entry by entry.
+
 Schedules.  ``"flooding"`` updates every variable message, then every factor message,
 in parallel (Numba ``prange``).  ``"residual"`` keeps the pending messages of each
 factor and a priority queue of their residuals (largest change in probability space),
