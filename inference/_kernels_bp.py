@@ -55,6 +55,19 @@ def log_normalize(a, lo, hi):
     return c
 
 
+@njit(cache=True, inline="always")
+def next_state(xs, p0, p1, card, f_vars):
+    """Advance the odometer ``xs[p0:p1]`` over a factor's scope to the next table entry
+    (C order: the last variable fastest)."""
+    i = p1 - 1
+    while i >= p0:
+        xs[i] += 1
+        if xs[i] < card[f_vars[i]]:
+            return
+        xs[i] = 0
+        i -= 1
+
+
 @njit(cache=True)
 def variable_messages(g, v, fv, vf, vsum, vninf):
     """Variable ``v`` to each of its factors: the unary plus every other incoming message
@@ -137,13 +150,7 @@ def factor_messages_divided(g, f, vf, out, acc, xs, mode):
                     top = w
                 if w < low:
                     low = w
-            i = p1 - 1
-            while i >= p0:
-                xs[i] += 1
-                if xs[i] < card[f_vars[i]]:
-                    break
-                xs[i] = 0
-                i -= 1
+            next_state(xs, p0, p1, card, f_vars)
         if top == NEG_INF or top - low > DIVIDE_RANGE:
             return False
     for p in range(p0, p1):
@@ -165,13 +172,7 @@ def factor_messages_divided(g, f, vf, out, acc, xs, mode):
                 x = np.exp(w - top)
                 for j in range(p0, p1):
                     acc[e_off[j] + xs[j]] += x
-        i = p1 - 1
-        while i >= p0:
-            xs[i] += 1
-            if xs[i] < card[f_vars[i]]:
-                break
-            xs[i] = 0
-            i -= 1
+        next_state(xs, p0, p1, card, f_vars)
     for i in range(e_off[p0], e_off[p1]):
         if mode == 1:
             if out[i] != NEG_INF:
@@ -225,13 +226,7 @@ def factor_messages(g, f, vf, out, acc, xs, mode):
                     else:
                         acc[idx] = acc[idx] * np.exp(mx - val) + 1.0
                         out[idx] = val
-        i = p1 - 1                       # odometer: last variable fastest (C order)
-        while i >= p0:
-            xs[i] += 1
-            if xs[i] < card[f_vars[i]]:
-                break
-            xs[i] = 0
-            i -= 1
+        next_state(xs, p0, p1, card, f_vars)
     if mode == 0:
         for i in range(e_off[p0], e_off[p1]):
             if out[i] != NEG_INF:
@@ -480,13 +475,7 @@ def beliefs(g, fv, vf, vsum, vninf, xs, degree, vb, fb, bad_v, bad_f):
             for i in range(p0, p1):
                 val += vf[e_off[i] + xs[i]]
             fb[to + t] = val
-            i = p1 - 1
-            while i >= p0:
-                xs[i] += 1
-                if xs[i] < card[f_vars[i]]:
-                    break
-                xs[i] = 0
-                i -= 1
+            next_state(xs, p0, p1, card, f_vars)
         if log_normalize(fb, to, to + t_size[f]) == NEG_INF:
             bad_f[f] = 1
             nbad += 1
