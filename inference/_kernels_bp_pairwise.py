@@ -16,7 +16,7 @@ total field is ``h_i + sum_e u_in[e]``, the cavity field toward ``j`` is that mi
   ``sign(c) log((a + E) / (1 + a E)) / 2`` with ``a = exp(2J)`` (per edge, in ``a2``) and
   ``E = exp(-2|c|)``: one ``exp`` and one ``log`` per message (12 ns against 28 ns for an
   ``expm1``/``log1p`` form and 33 ns for ``tanh``/``atanh``, all within 2.2e-16 of each
-  other, measured on this machine); no cancellation, since every term is positive (the
+  other, one microbenchmark on this machine under load); no cancellation, since every term is positive (the
   logcosh form is used when ``|J| > 50``, to keep ``a`` far from overflow);
 * max-product: ``(|c + J| - |c - J|) / 2``.
 
